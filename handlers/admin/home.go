@@ -1,0 +1,24 @@
+package admin
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"starcard/handlers/render"
+	"starcard/models"
+)
+
+func (h handler) home(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	campuses, err := models.ListCampuses(ctx, h.DB.R)
+	if err != nil {
+		return err
+	}
+	counts, err := models.SchoolCounts(ctx, h.DB.R)
+	if err != nil {
+		return err
+	}
+	return h.Page(c, fiber.StatusOK, "admin/home", "", render.View{
+		Title: h.T(c, "admin.title"),
+		D:     fiber.Map{"Campuses": campuses, "Counts": counts},
+	})
+}

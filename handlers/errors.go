@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"starcard/handlers/render"
+	"starcard/models"
+)
+
+// problemBase prefixes every problem type (a URI reference relative to the
+// server, RFC 9457 §3.1.1); the code after it is stable.
+const problemBase = "/problems/"
+
+var kindStatus = map[models.Kind]int{
+	models.KindInvalid:      fiber.StatusUnprocessableEntity,
+	models.KindNotFound:     fiber.StatusNotFound,
+	models.KindConflict:     fiber.StatusConflict,
+	models.KindForbidden:    fiber.StatusForbidden,
+	models.KindUnauthorized: fiber.StatusUnauthorized,
+	models.KindRateLimited:  fiber.StatusTooManyRequests,
+}
+
+// fiberCodes maps the framework's own errors to a problem code and message.
+var fiberCodes = map[int][2]string{
+	fiber.StatusBadRequest:            {"bad-request", "err.bad_request"},
+	fiber.StatusUnauthorized:          {"unauthenticated", "err.unauthenticated"},
+	fiber.StatusForbidden:             {"forbidden", "err.forbidden"},
+	fiber.StatusNotFound:              {"not-found", "err.not_found"},
+	fiber.StatusMethodNotAllowed:      {"method-not-allowed", "err.method_not_allowed"},
+	fiber.StatusRequestEntityTooLarge: {"too-large", "err.too_large"},
+	fiber.StatusTooManyRequests:       {"rate-limited", "err.rate_limited"},
+	fiber.StatusUnsupportedMediaType:  {"unsupported-media-type", "err.unsupported_media_type"},
+}
+
+type classified struct {
+	status int
+	code   string
+	key    string
+	args   []any
+	fields map[string]string
+}
+
+func classify(err error) classified {
+	if e, ok := models.AsError(err); ok {
+		st, ok := kindStatus[e.Kind]
+		if !ok {
+			st = fiber.StatusBadRequest
+		}
+		return classified{st, e.Code, e.Key, e.Args, e.Fields}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		if m, ok := fiberCodes[fe.Code]; ok {
+			return classified{status: fe.Code, code: m[0], key: m[1]}
+		}
+		if fe.Code < 500 {
+			return classified{status: fe.Code, code: "bad-request", key: "err.bad_request"}
+		}
+	}
+	return classified{status: fiber.StatusInternalServerError, code: "internal", key: "err.internal"}
+}
+
+// ErrorHandler is the one place where errors become responses: a
+// problem+json document under /api, a fragment for htmx, a page otherwise.
+// Internal errors are logged once here and shown generically.
+func ErrorHandler(d *render.Deps) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		k := classify(err)
+		if k.status >= 500 {
+			slog.Error("request failed", "method", c.Method(), "path", c.Path(),
+				"request_id", c.Locals("requestid"), "err", err)
+		}
+		title := d.T(c, k.key)
+		detail := title
+		if len(k.args) > 0 {
+			detail = d.T(c, k.key, k.args...)
+		}
+		fields := map[string]string{}
+		for f, key := range k.fields {
+			fields[f] = d.T(c, key)
+		}
+		if k.status == fiber.StatusUnauthorized && strings.HasPrefix(c.Path(), "/api/") {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="starcard"`)
+		}
+		if strings.HasPrefix(c.Path(), "/api/") {
+			body := fiber.Map{"type": problemBase + k.code, "title": title, "status": k.status, "detail": detail}
+			if len(fields) > 0 {
+				body["errors"] = fields
+			}
+			c.Set(fiber.HeaderContentType, "application/problem+json")
+			return c.Status(k.status).JSON(body, "application/problem+json")
+		}
+		if k.status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet && !render.IsFragmentRequest(c) {
+			return c.Redirect("/login?next="+c.OriginalURL(), fiber.StatusSeeOther)
+		}
+		v := render.View{Title: title, Flash: detail, FlashKind: "error", Errors: fields}
+		if render.IsFragmentRequest(c) {
+			// One policy for every htmx request: errors land in the page's flash
+			// region, whatever the element that asked.
+			c.Set("HX-Retarget", "#flash")
+			c.Set("HX-Reswap", "innerHTML")
+			return d.Page(c, k.status, "errors/error", "message", v)
+		}
+		v.D = fiber.Map{"Status": k.status}
+		if rerr := d.Page(c, k.status, "errors/error", "", v); rerr != nil {
+			slog.Error("render error page", "err", rerr)
+			return c.Status(k.status).SendString(detail)
+		}
+		return nil
+	}
+}

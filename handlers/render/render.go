@@ -1,0 +1,130 @@
+// Package render is what every web surface shares: the dependencies they are
+// given, the per-request view data, and the one helper that decides whether a
+// request gets the whole page or just a fragment.
+package render
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"starcard/models"
+	"starcard/views"
+)
+
+// Deps are the dependencies handed to every surface. Nothing here is global:
+// cmd builds one Deps and tests build their own.
+type Deps struct {
+	DB      *models.DB
+	Views   *views.Engine
+	Secret  []byte
+	Now     func() time.Time
+	Loc     *time.Location
+	Secure  bool   // cookies get the Secure flag (HTTPS)
+	DataDir string // uploads and generated files
+}
+
+// Keys under which middleware leaves request state in c.Locals.
+const (
+	LocalLang  = "sc.lang"
+	LocalUser  = "sc.user"
+	LocalCSRF  = "sc.csrf"
+	LocalActor = "sc.actor"
+)
+
+// Lang returns the request's language.
+func Lang(c *fiber.Ctx) string {
+	if l, ok := c.Locals(LocalLang).(string); ok {
+		return l
+	}
+	return views.DefaultLang
+}
+
+// User returns the logged-in staff user, or nil.
+func User(c *fiber.Ctx) *models.StaffUser {
+	u, _ := c.Locals(LocalUser).(*models.StaffUser)
+	return u
+}
+
+// Actor describes who makes this request, for the ledger and the audit log.
+func Actor(c *fiber.Ctx) models.Actor {
+	if a, ok := c.Locals(LocalActor).(models.Actor); ok {
+		a.IP = c.IP()
+		return a
+	}
+	return models.Actor{Type: "anonymous", IP: c.IP()}
+}
+
+// View is what every template receives. Page-specific data goes in D.
+type View struct {
+	Lang      string
+	CSRF      string
+	Path      string
+	User      *models.StaffUser
+	Title     string
+	D         any
+	Form      map[string]string // submitted values to re-fill a form
+	Errors    map[string]string // field → translated message
+	Flash     string
+	FlashKind string // "ok" or "error"
+}
+
+// T translates a message id in the request's language.
+func (d *Deps) T(c *fiber.Ctx, id string, args ...any) string {
+	return d.Views.Catalog.T(Lang(c), id, args...)
+}
+
+// IsFragmentRequest reports whether htmx asked for a fragment; a history
+// restore wants the whole page even though it comes from htmx.
+func IsFragmentRequest(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// Page renders page (a name like "cashier/home") in full, or only its
+// fragment block when htmx asked for one and fragment is not empty.
+func (d *Deps) Page(c *fiber.Ctx, status int, page, fragment string, v View) error {
+	v.Lang = Lang(c)
+	if v.CSRF == "" {
+		v.CSRF, _ = c.Locals(LocalCSRF).(string)
+	}
+	if v.User == nil {
+		v.User = User(c)
+	}
+	v.Path = c.Path()
+	name := page
+	if fragment != "" && IsFragmentRequest(c) {
+		name = page + "#" + fragment
+	}
+	var buf bytes.Buffer
+	if err := d.Views.Render(&buf, v.Lang, name, v); err != nil {
+		return err
+	}
+	c.Vary("HX-Request")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// Redirect sends the browser to path; for htmx requests it uses HX-Redirect so
+// the whole page changes rather than a fragment.
+func Redirect(c *fiber.Ctx, path string) error {
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", path)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+// FieldErrors translates a models validation error's field keys.
+func (d *Deps) FieldErrors(c *fiber.Ctx, err error) map[string]string {
+	e, ok := models.AsError(err)
+	if !ok || len(e.Fields) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(e.Fields))
+	for f, key := range e.Fields {
+		out[f] = d.T(c, key)
+	}
+	return out
+}
