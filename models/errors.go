@@ -91,4 +91,7 @@ var (
 	ErrDuplicateUsername = NewError(KindConflict, "duplicate-username", "err.duplicate_username")
 	ErrIdempotencyReuse  = NewError(KindInvalid, "idempotency-key-reused", "err.idempotency_key_reused")
 	ErrIdempotencyKey    = NewError(KindInvalid, "bad-idempotency-key", "err.bad_idempotency_key")
+	// ErrBadCursor refuses a pagination cursor the server did not hand out
+	// (shared by every paginated list).
+	ErrBadCursor = NewError(KindInvalid, "bad-cursor", "err.bad_cursor")
 )

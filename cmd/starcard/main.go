@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -29,6 +30,7 @@ Usage:
   starcard [serve] [-addr 127.0.0.1:8080] [-db DB] [-data ./data] [-demo] [-tls]
   starcard migrate [-db DB]
   starcard create-user -db DB -role ROLE -username U -password P [-name N]
+  starcard healthcheck [-addr 127.0.0.1:8080]
 
 DB is sqlite:PATH (default sqlite:data/starcard.db) or mysql:DSN, e.g.
 mysql:root@tcp(127.0.0.1:3306)/starcard. Every flag also reads STARCARD_<FLAG>
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return cmdMigrate(ctx, args, out)
 	case "create-user":
 		return cmdCreateUser(ctx, args, out)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, args, out)
 	case "help":
 		fmt.Fprint(out, usage)
 		return nil
@@ -108,11 +112,33 @@ func (f flags) boolean(name string, def bool, help string) *bool {
 
 const defaultDB = "sqlite:data/starcard.db"
 
-// openAndMigrate opens the database and applies pending migrations.
+// openAndMigrate opens the database, waiting up to a minute for it to
+// answer (a MySQL container may still be starting), and applies pending
+// migrations.
 func openAndMigrate(ctx context.Context, spec string) (*models.DB, int, error) {
-	db, err := models.Open(spec)
-	if err != nil {
+	if _, _, err := models.ParseSpec(spec); err != nil {
 		return nil, 0, err
+	}
+	deadline := time.Now().Add(time.Minute)
+	var db *models.DB
+	for {
+		var err error
+		db, err = models.Open(spec)
+		if err == nil {
+			if err = db.Ping(ctx); err == nil {
+				break
+			}
+			db.Close()
+		}
+		if time.Now().After(deadline) {
+			return nil, 0, err
+		}
+		slog.Info("waiting for the database", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
 	}
 	n, err := migrations.Up(ctx, db.SQL(), string(db.Dialect))
 	if err != nil {
@@ -138,6 +164,36 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "applied %d migration(s); schema version %d\n", n, v)
+	return nil
+}
+
+// cmdHealthcheck asks a running server's /healthz; the container image has
+// no curl, so the binary checks itself.
+func cmdHealthcheck(ctx context.Context, args []string, out io.Writer) error {
+	f := newFlags("healthcheck")
+	addr := f.str("addr", "127.0.0.1:8080", "address the server listens on")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	host := *addr
+	if strings.HasPrefix(host, "0.0.0.0:") {
+		host = "127.0.0.1:" + strings.TrimPrefix(host, "0.0.0.0:")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %d", resp.StatusCode)
+	}
+	fmt.Fprintln(out, "ok")
 	return nil
 }
 

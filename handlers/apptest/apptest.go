@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +22,11 @@ import (
 	"starcard/models"
 	"starcard/views"
 )
+
+func init() {
+	// Tests read responses, not access logs; keep warnings and errors visible.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
 
 // Clock is a settable clock for tests.
 type Clock struct{ T time.Time }

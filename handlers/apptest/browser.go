@@ -90,11 +90,25 @@ func Browser(t testing.TB, o ...BrowserOptions) *rod.Browser {
 
 func flagName(s string) flags.Flag { return flags.Flag(s) }
 
-// Page opens url in a new tab with the given viewport.
+// Page opens url in a new tab with the given viewport, asking for Simplified
+// Chinese like a browser in China would.
 func Page(t testing.TB, b *rod.Browser, url string, width, height int) *rod.Page {
+	t.Helper()
+	return PageLang(t, b, url, width, height, "zh-CN,zh;q=0.9")
+}
+
+// PageLang is Page with another Accept-Language.
+func PageLang(t testing.TB, b *rod.Browser, url string, width, height int, acceptLang string) *rod.Page {
 	t.Helper()
 	p, err := b.Page(proto.TargetCreateTarget{URL: "about:blank"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := b.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetUserAgent(&proto.NetworkSetUserAgentOverride{UserAgent: v.UserAgent, AcceptLanguage: acceptLang}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: width, Height: height, DeviceScaleFactor: 1,

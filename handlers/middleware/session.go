@@ -80,7 +80,9 @@ type staffClaims struct {
 }
 
 // IssueSessionCookie signs a JWT for the session and sets it as an HttpOnly,
-// SameSite=Lax cookie (Secure under TLS).
+// SameSite=Lax cookie (Secure under TLS). The cookie itself has no expiry:
+// it ends with the browser, and the token's exp and the session row decide
+// how long it is honoured.
 func IssueSessionCookie(c *fiber.Ctx, d *render.Deps, s *models.Session) error {
 	now := d.Now()
 	claims := staffClaims{SID: s.ID, RegisteredClaims: jwt.RegisteredClaims{
@@ -94,7 +96,7 @@ func IssueSessionCookie(c *fiber.Ctx, d *render.Deps, s *models.Session) error {
 		return fmt.Errorf("middleware: sign session: %w", err)
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: signed, Path: "/", HTTPOnly: true,
-		Secure: d.Secure, SameSite: fiber.CookieSameSiteLaxMode, Expires: s.ExpiresAt})
+		Secure: d.Secure, SameSite: fiber.CookieSameSiteLaxMode})
 	return nil
 }
 
