@@ -1,0 +1,271 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// CouponUse asks to spend coupons on a bill.
+type CouponUse struct {
+	MemberID   int64
+	Codes      []string
+	Lines      []CouponLine
+	PurchaseID int64 // 0 when not known yet: link later with LinkCouponsToPurchase
+	Actor      Actor
+}
+
+// normCodes upper-cases and trims codes, dropping blanks.
+func normCodes(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if c = strings.ToUpper(strings.TrimSpace(c)); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// loadCoupons reads coupons by code in the order given, locking them on
+// MySQL; an unknown code is ErrCouponUnknown.
+func loadCoupons(ctx context.Context, tx *gorm.DB, codes []string, lock bool) ([]Coupon, error) {
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	q := `SELECT * FROM coupons WHERE code IN ?`
+	if lock {
+		q += forUpdate(tx)
+	}
+	var cs []Coupon
+	if err := tx.WithContext(ctx).Raw(q, codes).Scan(&cs).Error; err != nil {
+		return nil, fmt.Errorf("models: load coupons: %w", err)
+	}
+	by := make(map[string]Coupon, len(cs))
+	for _, c := range cs {
+		by[c.Code] = c
+	}
+	out := make([]Coupon, 0, len(codes))
+	for _, code := range codes {
+		c, ok := by[code]
+		if !ok {
+			return nil, ErrCouponUnknown.With(code)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ValidateCoupons prices coupons against a bill without changing anything.
+func ValidateCoupons(ctx context.Context, db *gorm.DB, now time.Time, memberID int64, codes []string, lines []CouponLine) (CouponResult, error) {
+	cs, err := loadCoupons(ctx, db, normCodes(codes), false)
+	if err != nil {
+		return CouponResult{PerLine: make([]int64, len(lines))}, err
+	}
+	return PriceCoupons(cs, memberID, lines, now)
+}
+
+// ApplyCoupons validates the coupons, prices them against the bill and
+// marks them used, all inside the caller's transaction tx. Each coupon moves
+// from active to used by a conditional UPDATE, so two tills racing for one
+// coupon cannot both spend it: the loser gets ErrCouponUsed and its whole
+// transaction rolls back. The purchase use case calls it before posting and
+// subtracts res.Discount (res.PerLine per line) from the bill.
+func ApplyCoupons(ctx context.Context, tx *gorm.DB, now time.Time, u CouponUse) (CouponResult, error) {
+	now = now.UTC()
+	cs, err := loadCoupons(ctx, tx, normCodes(u.Codes), true)
+	if err != nil {
+		return CouponResult{PerLine: make([]int64, len(u.Lines))}, err
+	}
+	res, err := PriceCoupons(cs, u.MemberID, u.Lines, now)
+	if err != nil {
+		return res, err
+	}
+	for _, a := range res.Applied {
+		if err := markUsed(ctx, tx, now, a.CouponID, a.Code, u.PurchaseID, u.Actor.ID, a.Discount); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func markUsed(ctx context.Context, tx *gorm.DB, now time.Time, id int64, code string, purchaseID, by, discount int64) error {
+	var pid any
+	if purchaseID != 0 {
+		pid = purchaseID
+	}
+	r := tx.WithContext(ctx).Exec(`UPDATE coupons SET status = ?, used_at = ?, used_purchase_id = ?, used_by = ?,
+		used_discount = ? WHERE id = ? AND status = ?`, CouponUsed, now, pid, by, discount, id, CouponActive)
+	if r.Error != nil {
+		return fmt.Errorf("models: use coupon: %w", r.Error)
+	}
+	if r.RowsAffected != 1 {
+		return ErrCouponUsed.With(code)
+	}
+	if err := tx.WithContext(ctx).Exec(`UPDATE coupon_templates SET used_count = used_count + 1
+		WHERE id = (SELECT template_id FROM coupons WHERE id = ?)`, id).Error; err != nil {
+		return fmt.Errorf("models: use coupon: %w", err)
+	}
+	return nil
+}
+
+// LinkCouponsToPurchase records which purchase spent the coupons applied
+// with PurchaseID 0 (call it once the purchase row has its id).
+func LinkCouponsToPurchase(ctx context.Context, tx *gorm.DB, res CouponResult, purchaseID int64) error {
+	if len(res.Applied) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(res.Applied))
+	for i, a := range res.Applied {
+		ids[i] = a.CouponID
+	}
+	if err := tx.WithContext(ctx).Exec(`UPDATE coupons SET used_purchase_id = ? WHERE id IN ?`, purchaseID, ids).Error; err != nil {
+		return fmt.Errorf("models: link coupons: %w", err)
+	}
+	return nil
+}
+
+// RestoreCoupons gives back the coupons a purchase spent, when the purchase
+// is refunded in full: each one still inside its validity window becomes
+// usable again; an expired one stays used. It returns how many came back.
+func RestoreCoupons(ctx context.Context, tx *gorm.DB, now time.Time, purchaseID int64) (int, error) {
+	now = now.UTC()
+	var cs []Coupon
+	if err := tx.WithContext(ctx).Raw(`SELECT * FROM coupons WHERE used_purchase_id = ? AND status = ?`+forUpdate(tx),
+		purchaseID, CouponUsed).Scan(&cs).Error; err != nil {
+		return 0, fmt.Errorf("models: restore coupons: %w", err)
+	}
+	n := 0
+	for _, c := range cs {
+		if !now.Before(c.ValidUntil) {
+			continue
+		}
+		r := tx.WithContext(ctx).Exec(`UPDATE coupons SET status = ?, used_at = NULL, used_purchase_id = NULL, used_by = 0,
+			used_discount = 0 WHERE id = ? AND status = ?`, CouponActive, c.ID, CouponUsed)
+		if r.Error != nil {
+			return n, fmt.Errorf("models: restore coupons: %w", r.Error)
+		}
+		if r.RowsAffected == 1 {
+			n++
+			if err := tx.WithContext(ctx).Exec(`UPDATE coupon_templates SET used_count = used_count - 1 WHERE id = ?`,
+				c.TemplateID).Error; err != nil {
+				return n, fmt.Errorf("models: restore coupons: %w", err)
+			}
+		}
+	}
+	return n, nil
+}
+
+// RedeemedCoupon is a coupon just redeemed at the desk, with its holder.
+type RedeemedCoupon struct {
+	Coupon
+	MemberName string
+}
+
+// RedeemCoupon marks one of a member's coupons used at the desk (a gift
+// handed over, a free lesson taken, a discount given off-system), inside tx.
+func RedeemCoupon(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, memberID int64, code string) (*RedeemedCoupon, error) {
+	now = now.UTC()
+	cs, err := loadCoupons(ctx, tx, normCodes([]string{code}), true)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, ErrCouponUnknown.With(code)
+	}
+	c := cs[0]
+	if err := CheckUsable(c, memberID, now); err != nil {
+		return nil, err
+	}
+	if err := markUsed(ctx, tx, now, c.ID, c.Code, 0, actor.ID, c.FaceValue()); err != nil {
+		return nil, err
+	}
+	if err := Audit(ctx, tx, now, actor, "coupon.redeem", "coupon", c.ID, fmt.Sprintf("member=%d", memberID)); err != nil {
+		return nil, err
+	}
+	c.Status, c.UsedAt, c.UsedBy, c.UsedDiscount = CouponUsed, &now, actor.ID, c.FaceValue()
+	var name string
+	if err := tx.WithContext(ctx).Raw(`SELECT name FROM members WHERE id = ?`, memberID).Scan(&name).Error; err != nil {
+		return nil, fmt.Errorf("models: redeem coupon: %w", err)
+	}
+	return &RedeemedCoupon{Coupon: c, MemberName: name}, nil
+}
+
+// couponRedeemFailure is one failed phone + code attempt.
+type couponRedeemFailure struct {
+	ID       int64
+	LimitKey string
+	At       time.Time
+}
+
+func (couponRedeemFailure) TableName() string { return "coupon_redeem_failures" }
+
+// RedeemCouponByPhone redeems a coupon with the guardian's phone number and
+// the coupon's 6-digit verification code (seed 004). Failures are counted
+// per phone and per IP; past the limit every attempt, right or wrong, is
+// refused with ErrCouponRateLimited until the window passes, so a code
+// cannot be found by trying all million.
+func RedeemCouponByPhone(ctx context.Context, db *DB, now time.Time, actor Actor, phone, verify string) (*RedeemedCoupon, error) {
+	now = now.UTC()
+	phone = NormalizePhone(phone)
+	verify = strings.TrimSpace(verify)
+	f := map[string]string{}
+	if !ValidMobile(phone) {
+		f["phone"] = "err.member_phone"
+	}
+	if len(verify) != 6 || strings.Trim(verify, "0123456789") != "" {
+		f["verify_code"] = "err.coupon_verify_format"
+	}
+	if len(f) > 0 {
+		return nil, Invalid(f)
+	}
+	rules, err := LoadLoyaltyRules(ctx, db.R, now)
+	if err != nil {
+		return nil, err
+	}
+	window := time.Duration(rules.RedeemWindowMinutes) * time.Minute
+	keys := []struct {
+		key string
+		max int
+	}{{"phone:" + phone, rules.RedeemMaxFailuresPhone}, {"ip:" + actor.IP, rules.RedeemMaxFailuresIP}}
+	for _, k := range keys {
+		var n int64
+		if err := db.W.WithContext(ctx).Model(&couponRedeemFailure{}).Where("limit_key = ? AND at > ?", k.key, now.Add(-window)).
+			Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("models: redeem coupon: %w", err)
+		}
+		if n >= int64(k.max) {
+			return nil, ErrCouponRateLimited.With(rules.RedeemWindowMinutes)
+		}
+	}
+	var out *RedeemedCoupon
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		var cs []Coupon
+		if err := tx.Raw(`SELECT c.* FROM coupons c JOIN members m ON m.id = c.member_id
+			JOIN guardians g ON g.family_id = m.family_id
+			WHERE g.phone = ? AND c.verify_code = ? ORDER BY c.status = 'active' DESC, c.valid_until`, phone, verify).
+			Scan(&cs).Error; err != nil {
+			return fmt.Errorf("models: redeem coupon: %w", err)
+		}
+		if len(cs) == 0 {
+			return ErrCouponCodeWrong
+		}
+		var err error
+		out, err = RedeemCoupon(ctx, tx, now, actor, cs[0].MemberID, cs[0].Code)
+		return err
+	})
+	if errors.Is(err, ErrCouponCodeWrong) {
+		fails := []couponRedeemFailure{{LimitKey: keys[0].key, At: now}, {LimitKey: keys[1].key, At: now}}
+		if ferr := db.W.WithContext(ctx).Create(&fails).Error; ferr != nil {
+			return nil, fmt.Errorf("models: redeem coupon: %w", ferr)
+		}
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
