@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"starcard/handlers/render"
+	"starcard/models"
+)
+
+func (h handler) cardImage(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := models.CheckMemberAccess(ctx, h.DB.R, render.User(c), id); err != nil {
+		return err
+	}
+	card, err := models.CurrentCard(ctx, h.DB.R, id)
+	if err != nil {
+		return err
+	}
+	imgs := models.CardImages{Dir: h.DataDir, Secret: h.Secret}
+	etag := imgs.ETag(card.CardNo, card.Version)
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=300")
+	if c.Get(fiber.HeaderIfNoneMatch) == etag {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	png, err := imgs.PNG(card.CardNo, card.Version)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	return c.Send(png)
+}
+
+func (h handler) cardFreeze(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	u := render.User(c)
+	if err := models.CheckMemberAccess(ctx, h.DB.R, u, id); err != nil {
+		return err
+	}
+	if _, err := models.FreezeCard(ctx, h.DB, h.Now(), render.Actor(c), id); err != nil {
+		return err
+	}
+	v, err := models.MemberViewFor(ctx, h.DB.W, u, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (h handler) cardReplace(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	u := render.User(c)
+	if err := models.CheckMemberAccess(ctx, h.DB.R, u, id); err != nil {
+		return err
+	}
+	now := h.Now()
+	actor := render.Actor(c)
+	out, err := models.RunIdempotent(ctx, h.DB, now, models.Idem{Scope: idemScope(u), Key: c.Get("Idempotency-Key"),
+		Hash: models.RequestHash([]byte("POST /members/card/replace"), []byte(c.Params("id")))},
+		func(tx *gorm.DB) (int, []byte, error) {
+			if _, err := models.ReplaceCard(ctx, tx, now, actor, id); err != nil {
+				return 0, nil, err
+			}
+			v, err := models.MemberViewFor(ctx, tx, u, id)
+			if err != nil {
+				return 0, nil, err
+			}
+			b, err := json.Marshal(v)
+			return fiber.StatusOK, b, err
+		})
+	if err != nil {
+		return err
+	}
+	return sendJSON(c, out)
+}
