@@ -31,8 +31,7 @@ func TestBrowserLoginEachRole(t *testing.T) {
 	// A wrong password is refused in Chinese on the same page.
 	p.MustElement(`input[name=username]`).MustInput("nobody")
 	p.MustElement(`input[name=password]`).MustInput("wrong-password")
-	p.MustElement(`button[type=submit]`).MustClick()
-	p.MustWaitLoad()
+	apptest.ClickAndWait(t, p, `button[type=submit]`)
 	if msg := p.MustElement(".flash.error").MustText(); !strings.Contains(msg, "用户名或密码不正确") {
 		t.Errorf("wrong password message %q", msg)
 	}
@@ -56,8 +55,7 @@ func TestBrowserLoginEachRole(t *testing.T) {
 		pg := apptest.Page(t, b.MustIncognito(), base+"/login", 1280, 800)
 		pg.MustElement(`input[name=username]`).MustInput(user)
 		pg.MustElement(`input[name=password]`).MustInput("password123")
-		pg.MustElement(`button[type=submit]`).MustClick()
-		pg.MustWaitLoad()
+		apptest.ClickAndWait(t, pg, `button[type=submit]`)
 		if err := pg.Timeout(10 * time.Second).WaitElementsMoreThan("h1", 0); err != nil {
 			t.Fatal(err)
 		}

@@ -154,3 +154,18 @@ func Shot(t testing.TB, p *rod.Page, name string) string {
 	t.Logf("screenshot: %s", path)
 	return path
 }
+
+// ClickAndWait clicks the element and waits for the page it navigates to to
+// load, so a test never looks at the old page while the new one loads.
+func ClickAndWait(t testing.TB, p *rod.Page, selector string) {
+	t.Helper()
+	wait := p.WaitNavigation(proto.PageLifecycleEventNameLoad)
+	el, err := p.Element(selector)
+	if err != nil {
+		t.Fatalf("find %s: %v", selector, err)
+	}
+	if err := el.Click(proto.InputMouseButtonLeft, 1); err != nil {
+		t.Fatalf("click %s: %v", selector, err)
+	}
+	wait()
+}
