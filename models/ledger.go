@@ -576,6 +576,24 @@ func planDraw(lots []Lot, need int64) ([]lotMove, int64) {
 
 // applyLotMoves records the draws and updates the lots' remaining points.
 func applyLotMoves(ctx context.Context, tx *gorm.DB, journalID int64, mv []lotMove) error {
+	// One lot may appear twice (points put back and taken again in one
+	// refund): merge per lot, or the CASE below would apply only the first.
+	merged := make([]lotMove, 0, len(mv))
+	at := map[int64]int{}
+	for _, m := range mv {
+		if i, ok := at[m.LotID]; ok {
+			merged[i].Amount += m.Amount
+			continue
+		}
+		at[m.LotID] = len(merged)
+		merged = append(merged, m)
+	}
+	mv = merged[:0]
+	for _, m := range merged {
+		if m.Amount != 0 {
+			mv = append(mv, m)
+		}
+	}
 	if len(mv) == 0 {
 		return nil
 	}

@@ -1,0 +1,114 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// VerifyReport is what Verify found.
+type VerifyReport struct {
+	Accounts int64
+	Journals int64
+	Postings int64
+	Lots     int64
+	Problems []string
+}
+
+// Clean reports whether nothing is wrong.
+func (r VerifyReport) Clean() bool { return len(r.Problems) == 0 }
+
+// verifyCheck is one invariant: a query returning offending rows, and how to
+// describe one.
+type verifyCheck struct {
+	name string
+	sql  string
+}
+
+// maxPerCheck bounds how many offenders one check lists.
+const maxPerCheck = 20
+
+var verifyChecks = []verifyCheck{
+	{"account balance differs from the sum of its postings, or its sequence has gaps",
+		`SELECT a.id AS a, a.balance AS b, a.seq AS c, COALESCE(SUM(p.amount), 0) AS d, COUNT(p.id) AS e,
+			COALESCE(MAX(p.seq), 0) AS f, COUNT(p.seq) AS g
+		FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
+		WHERE a.owner_type <> 'system'
+		GROUP BY a.id, a.balance, a.seq
+		HAVING a.balance <> COALESCE(SUM(p.amount), 0) OR a.seq <> COUNT(p.id) OR a.seq <> COALESCE(MAX(p.seq), 0)
+			OR COUNT(p.seq) <> COUNT(p.id) OR COALESCE(MIN(p.seq), 1) <> 1`},
+	{"posting's balance_after is not the running sum of its account",
+		`SELECT x.id AS a, x.account_id AS b, x.seq AS c, x.balance_after AS d, x.run AS e, 0 AS f, 0 AS g FROM (
+			SELECT p.id, p.account_id, p.seq, p.balance_after,
+				SUM(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.seq ROWS UNBOUNDED PRECEDING) AS run
+			FROM ledger_postings p WHERE p.seq IS NOT NULL) x
+		WHERE x.balance_after IS NULL OR x.balance_after <> x.run`},
+	{"system account posting carries a sequence, or a posting's asset differs from its account's",
+		`SELECT p.id AS a, p.account_id AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+		WHERE (a.owner_type = 'system' AND (p.seq IS NOT NULL OR p.balance_after IS NOT NULL)) OR p.asset <> a.asset`},
+	{"journal does not balance to zero per asset",
+		`SELECT journal_id AS a, 0 AS b, 0 AS c, SUM(amount) AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM ledger_postings GROUP BY journal_id, asset HAVING SUM(amount) <> 0`},
+	{"negative member balance",
+		`SELECT id AS a, balance AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM ledger_accounts WHERE owner_type <> 'system' AND balance < 0`},
+	{"points lots do not add up to the points balance",
+		`SELECT a.id AS a, a.balance AS b, COALESCE(SUM(l.remaining), 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM ledger_accounts a LEFT JOIN points_lots l ON l.account_id = a.id
+		WHERE a.owner_type <> 'system' AND a.name = 'points'
+		GROUP BY a.id, a.balance HAVING a.balance <> COALESCE(SUM(l.remaining), 0)`},
+	{"lot's remaining differs from its amount minus its draws, or is out of range",
+		`SELECT l.id AS a, l.amount AS b, l.remaining AS c, COALESCE(SUM(d.amount), 0) AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM points_lots l LEFT JOIN points_lot_draws d ON d.lot_id = l.id
+		GROUP BY l.id, l.amount, l.remaining
+		HAVING l.remaining <> l.amount - COALESCE(SUM(d.amount), 0) OR l.remaining < 0 OR l.remaining > l.amount`},
+	{"duplicate idempotency key",
+		`SELECT COUNT(*) AS a, 0 AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM idempotency_keys GROUP BY scope, idem_key HAVING COUNT(*) > 1`},
+	{"purchase refunded more than was paid, or differs from its refunds",
+		`SELECT p.id AS a, p.paid AS b, p.refunded AS c, COALESCE(SUM(r.amount), 0) AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM purchases p LEFT JOIN purchase_refunds r ON r.purchase_id = p.id
+		GROUP BY p.id, p.paid, p.refunded
+		HAVING p.refunded < 0 OR p.refunded > p.paid OR p.refunded <> COALESCE(SUM(r.amount), 0)`},
+	{"top-up refunded more than was paid in",
+		`SELECT id AS a, amount AS b, refunded AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM topups WHERE refunded < 0 OR refunded > amount OR bonus_forfeited > bonus`},
+	{"held accounts differ from the open holds",
+		`SELECT x.acct AS a, x.posted AS b, COALESCE(h.open, 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g FROM (
+			SELECT account_id AS acct, asset, SUM(amount) AS posted FROM ledger_postings
+			WHERE account_id IN (4, 18) GROUP BY account_id, asset) x
+		LEFT JOIN (SELECT asset, SUM(amount) AS open FROM ledger_holds WHERE status = 'open' GROUP BY asset) h
+			ON h.asset = x.asset
+		WHERE x.posted <> COALESCE(h.open, 0)`},
+}
+
+// Verify proves the ledger's invariants: every account balance equals the
+// sum of its postings, sequences have no gaps, every balance_after is the
+// running sum, every journal balances per asset, lots add up to the points
+// balances, no member balance is negative, no idempotency key is duplicated,
+// refunds stay within what was paid, and held accounts match open holds.
+func Verify(ctx context.Context, db *DB) (VerifyReport, error) {
+	var rep VerifyReport
+	g := db.R.WithContext(ctx)
+	err := g.Raw(`SELECT (SELECT COUNT(*) FROM ledger_accounts) AS accounts, (SELECT COUNT(*) FROM ledger_journals) AS journals,
+		(SELECT COUNT(*) FROM ledger_postings) AS postings, (SELECT COUNT(*) FROM points_lots) AS lots`).
+		Row().Scan(&rep.Accounts, &rep.Journals, &rep.Postings, &rep.Lots)
+	if err != nil {
+		return rep, fmt.Errorf("models: verify: %w", err)
+	}
+	for _, c := range verifyChecks {
+		type row struct{ A, B, C, D, E, F, G int64 }
+		var rows []row
+		if err := g.Raw(c.sql).Scan(&rows).Error; err != nil {
+			return rep, fmt.Errorf("models: verify %q: %w", c.name, err)
+		}
+		for i, r := range rows {
+			if i == maxPerCheck {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: … and %d more", c.name, len(rows)-maxPerCheck))
+				break
+			}
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %d %d %d %d %d %d %d", c.name, r.A, r.B, r.C, r.D, r.E, r.F, r.G))
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,286 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// RefundInput asks to refund (part of) a purchase.
+type RefundInput struct {
+	PurchaseID int64
+	Amount     *int64 // fen of what was paid; nil = the rest
+	Reason     string
+	Actor      Actor
+}
+
+// RefundResult is the answer to a refund (DOMAIN §4 plus extras).
+type RefundResult struct {
+	ID                  int64            `json:"id"`
+	PurchaseID          int64            `json:"purchase_id"`
+	Amount              int64            `json:"amount"`
+	PointsReversed      int64            `json:"points_reversed"`
+	PointsShortfall     int64            `json:"points_shortfall"`
+	PointsReturned      int64            `json:"points_returned"`
+	StoredValueReturned int64            `json:"stored_value_returned"`
+	Owed                map[string]int64 `json:"owed"` // paid back outside StarCard, per method
+	Balances            Balances         `json:"balances"`
+}
+
+// PurchaseRefund is a stored refund.
+type PurchaseRefund struct {
+	ID              int64
+	PurchaseID      int64
+	JournalID       int64
+	Amount          int64
+	Reason          string
+	PointsReversed  int64
+	PointsShortfall int64
+	PointsReturned  int64
+	SVPrincipal     int64 `gorm:"column:sv_principal"`
+	SVBonus         int64 `gorm:"column:sv_bonus"`
+	Owed            string
+	ActorType       string
+	ActorID         int64
+	At              time.Time
+}
+
+// TableName maps PurchaseRefund to its table.
+func (PurchaseRefund) TableName() string { return "purchase_refunds" }
+
+// PostRefund refunds amount of a purchase inside tx. The money goes back to
+// where it came from, split over the parts still unrefunded in proportion
+// (largest remainder, so every fen is accounted for and the last refund
+// returns exactly what is left of each part); stored value to the wallet,
+// other methods recorded as owed. Redeemed points come back to the lots they
+// were taken from and the earned points are taken back, both in proportion
+// to the refunded share (cumulatively exact). Points already spent cannot be
+// taken back below zero: the shortfall is recorded on the refund.
+func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput) (*RefundResult, error) {
+	now = now.UTC()
+	if in.Reason == "" {
+		return nil, Invalid(map[string]string{"reason": "err.required"})
+	}
+	var memberID int64
+	if err := tx.WithContext(ctx).Raw(`SELECT member_id FROM purchases WHERE id = ?`, in.PurchaseID).Scan(&memberID).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	if memberID == 0 {
+		return nil, ErrPurchaseNotFound
+	}
+	w, err := lockWallet(ctx, tx, now, memberID)
+	if err != nil {
+		return nil, err
+	}
+	// Read the purchase and its refunds under the member lock.
+	p, err := GetPurchase(ctx, tx, in.PurchaseID)
+	if err != nil {
+		return nil, err
+	}
+	left := p.Paid - p.Refunded
+	if left <= 0 {
+		return nil, ErrNothingToRefund
+	}
+	amount := left
+	if in.Amount != nil {
+		amount = *in.Amount
+	}
+	if amount <= 0 {
+		return nil, ErrBadAmount.Field("amount", "err.ledger_bad_amount")
+	}
+	if amount > left {
+		return nil, ErrRefundTooLarge.With(Yuan(left)).Field("amount", "err.refund_too_large_short")
+	}
+	var prev []PurchaseRefund
+	if err := tx.WithContext(ctx).Where("purchase_id = ?", p.ID).Find(&prev).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	var purchaseJournal int64
+	if err := tx.WithContext(ctx).Raw(`SELECT id FROM ledger_journals WHERE ref_type = 'purchase' AND ref_id = ? AND kind = ?`,
+		p.ID, KindPurchase).Scan(&purchaseJournal).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+
+	// Money: split over what is left of each part.
+	pays := p.PaymentMap()
+	parts := []string{"bonus", "principal"}
+	total := map[string]int64{"bonus": p.SVBonus, "principal": p.SVPrincipal}
+	for _, m := range sortedKeys(pays) {
+		if m != "stored_value" {
+			parts = append(parts, m)
+			total[m] = pays[m]
+		}
+	}
+	done := map[string]int64{}
+	for _, r := range prev {
+		done["bonus"] += r.SVBonus
+		done["principal"] += r.SVPrincipal
+		owed := map[string]int64{}
+		_ = json.Unmarshal([]byte(r.Owed), &owed)
+		for m, v := range owed {
+			done[m] += v
+		}
+	}
+	weights := make([]int64, len(parts))
+	for i, k := range parts {
+		weights[i] = total[k] - done[k]
+	}
+	shares := ShareOf(amount, weights)
+	back := map[string]int64{}
+	for i, k := range parts {
+		back[k] = shares[i]
+	}
+	owed := map[string]int64{}
+	for _, k := range parts[2:] {
+		if back[k] > 0 {
+			owed[k] = back[k]
+		}
+	}
+
+	// Points.
+	pointsBack := Cumulative(p.PointsRedeemed, p.Paid, p.Refunded, amount)
+	discountBack := Cumulative(p.PointsDiscount, p.Paid, p.Refunded, amount)
+	reverseTarget := Cumulative(p.PointsEarned, p.Paid, p.Refunded, amount)
+
+	restore, err := restorableDraws(ctx, tx, purchaseJournal, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var returnMoves []lotMove
+	need := pointsBack
+	for _, l := range restore { // latest-expiring first
+		if need == 0 {
+			break
+		}
+		put := min(need, l.Amount)
+		returnMoves = append(returnMoves, lotMove{LotID: l.LotID, Amount: -put})
+		need -= put
+	}
+	pointsBack -= need // cannot return more than was drawn (never happens unless rules changed mid-way)
+
+	// Earned points: from the purchase's own lot first, then the soonest to
+	// expire, never below zero.
+	var reverseMoves []lotMove
+	var reversed int64
+	if reverseTarget > 0 {
+		var returned []int64
+		for _, m := range returnMoves {
+			returned = append(returned, m.LotID)
+		}
+		lots, err := reversibleLots(ctx, tx, w.Points.ID, purchaseJournal, returned)
+		if err != nil {
+			return nil, err
+		}
+		// Points returned by this same refund may be taken back too.
+		for i := range lots {
+			for _, m := range returnMoves {
+				if m.LotID == lots[i].ID {
+					lots[i].Remaining -= m.Amount
+				}
+			}
+		}
+		target := min(reverseTarget, w.Points.Balance+pointsBack)
+		var short int64
+		reverseMoves, short = planDraw(lots, target)
+		reversed = target - short
+	}
+	return finishRefund(ctx, tx, now, in, w, p, purchaseJournal, amount, back, owed, pointsBack, discountBack,
+		reversed, reverseTarget-reversed, returnMoves, reverseMoves)
+}
+
+func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput, w *wallet, p *Purchase, purchaseJournal,
+	amount int64, back, owed map[string]int64, pointsBack, discountBack, reversed, shortfall int64,
+	returnMoves, reverseMoves []lotMove) (*RefundResult, error) {
+	rev := purchaseJournal
+	d := &draft{Kind: KindRefund, CampusID: campusOf(in.Actor, w), Actor: in.Actor, RefType: "purchase", RefID: p.ID,
+		Reason: in.Reason, ReversesID: &rev}
+	d.add(w.Bonus, back["bonus"])
+	d.add(w.Principal, back["principal"])
+	for _, m := range sortedKeys(owed) {
+		d.sys(clearingAccount[m], AssetCNY, owed[m])
+	}
+	d.sys(SysRevenue, AssetCNY, -(amount + discountBack))
+	d.sys(SysPointsDiscount, AssetCNY, discountBack)
+	d.add(w.Points, pointsBack)
+	d.sys(SysPointsSpent, AssetPoints, -pointsBack)
+	d.add(w.Points, -reversed)
+	d.sys(SysPointsIssued, AssetPoints, reversed)
+	jid, err := post(ctx, tx, now, d)
+	if err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	if err := applyLotMoves(ctx, tx, jid, append(returnMoves, reverseMoves...)); err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	ob, _ := json.Marshal(owed)
+	row := PurchaseRefund{PurchaseID: p.ID, JournalID: jid, Amount: amount, Reason: truncate(in.Reason, 255),
+		PointsReversed: reversed, PointsShortfall: shortfall, PointsReturned: pointsBack, SVPrincipal: back["principal"],
+		SVBonus: back["bonus"], Owed: string(ob), ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
+	if err := tx.WithContext(ctx).Create(&row).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	if err := tx.WithContext(ctx).Exec(`UPDATE purchases SET refunded = refunded + ?, points_reversed = points_reversed + ? WHERE id = ?`,
+		amount, reversed, p.ID).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	if err := Audit(ctx, tx, now, in.Actor, "purchase.refund", "purchase", p.ID,
+		fmt.Sprintf("amount=%d points_reversed=%d shortfall=%d reason=%s", amount, reversed, shortfall, in.Reason)); err != nil {
+		return nil, err
+	}
+	return &RefundResult{ID: row.ID, PurchaseID: p.ID, Amount: amount, PointsReversed: reversed, PointsShortfall: shortfall,
+		PointsReturned: pointsBack, StoredValueReturned: back["bonus"] + back["principal"], Owed: owed,
+		Balances: w.balances()}, nil
+}
+
+// restorableDraws lists, per lot, the points the purchase took that have not
+// been put back yet, latest-expiring first (those are worth most to the member).
+func restorableDraws(ctx context.Context, tx *gorm.DB, purchaseJournal, purchaseID int64) ([]lotMove, error) {
+	if purchaseJournal == 0 {
+		return nil, nil
+	}
+	var rows []lotMove
+	err := tx.WithContext(ctx).Raw(`SELECT d.lot_id, SUM(d.amount) AS amount
+		FROM points_lot_draws d JOIN ledger_journals j ON j.id = d.journal_id
+		JOIN points_lots l ON l.id = d.lot_id
+		WHERE (d.journal_id = ? OR (j.ref_type = 'purchase' AND j.ref_id = ? AND j.kind = ? AND d.amount < 0))
+		GROUP BY d.lot_id, l.expires_at HAVING SUM(d.amount) > 0
+		ORDER BY l.expires_at DESC, d.lot_id DESC`, purchaseJournal, purchaseID, KindRefund).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: refund: draws: %w", err)
+	}
+	return rows, nil
+}
+
+// reversibleLots lists the lots points can be taken back from: the
+// purchase's own lot first, then every other lot with points soonest-expiring
+// first (pending and not-yet-expired alike).
+func reversibleLots(ctx context.Context, tx *gorm.DB, accountID, purchaseJournal int64, alsoIDs []int64) ([]Lot, error) {
+	var ls []Lot
+	if len(alsoIDs) == 0 {
+		alsoIDs = []int64{0}
+	}
+	if err := tx.WithContext(ctx).Raw(`SELECT * FROM points_lots WHERE account_id = ? AND (remaining > 0 OR id IN ?)
+		ORDER BY expires_at, id`, accountID, alsoIDs).Scan(&ls).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: lots: %w", err)
+	}
+	sort.SliceStable(ls, func(i, j int) bool {
+		return ls[i].JournalID == purchaseJournal && ls[j].JournalID != purchaseJournal
+	})
+	return ls, nil
+}
+
+// RecordRefund runs PostRefund once per idempotency key.
+func RecordRefund(ctx context.Context, db *DB, now time.Time, id Idem, in RefundInput) (Outcome, error) {
+	return RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+		res, err := PostRefund(ctx, tx, now, in)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(res)
+		return 201, b, err
+	})
+}
