@@ -43,6 +43,7 @@ func SeedDemo(ctx context.Context, db *DB, now time.Time, loc *time.Location) (b
 	d := &Demo{DB: db, Now: now, Loc: loc, Rand: rand.New(rand.NewPCG(2026, 11)), Staff: map[string]*StaffUser{}}
 	steps := []func(context.Context, *Demo) error{
 		demoCampusesAndStaff,
+		demoMembers,
 	}
 	for _, step := range steps {
 		if err := step(ctx, d); err != nil {
