@@ -17,9 +17,9 @@ func memberSchema() Schema {
 		"occupation": Str(), "position": Str(), "payer": Bool(), "consent": Bool(), "consent_at": Str(),
 		"consent_version": Str()})
 	return Obj(Props{"id": Int(), "name": Str(), "card_no": Str(),
-		"status":   Enum("active", "frozen", "no_card", "archived"),
-		"tier":     Enum(models.TierOrder...),
-		"grade":    Str(),
+		"status":    Enum("active", "frozen", "no_card", "archived"),
+		"tier":      Enum(models.TierOrder...),
+		"grade":     Str(),
 		"campus_id": Int(), "class_id": Int(), "class_name": Str(), "family_id": Int(), "gender": Str(),
 		"birth_date": Str(), "lifecycle": Enum(models.Lifecycles...), "tags": Arr(Str()), "consent": Bool(),
 		"guardians": Arr(guardian),
@@ -41,8 +41,8 @@ func (h handler) mountMembers(doc *Doc, r fiber.Router) {
 		Responses: Resp{201: member, 401: Problem(), 409: Problem(), 422: Problem()},
 	}, h.memberCreate)
 	doc.Route(r, fiber.MethodGet, "/members", Op{
-		Summary: "Search members in one box (name, pinyin initials or full pinyin, phone tail, card number), or list them",
-		Query:   []string{"q", "cursor", "limit"},
+		Summary:   "Search members in one box (name, pinyin initials or full pinyin, phone tail, card number), or list them",
+		Query:     []string{"q", "cursor", "limit"},
 		Responses: Resp{200: Obj(Props{"members": Arr(member), "next_cursor": Str()}), 401: Problem(), 422: Problem()},
 	}, h.memberSearch)
 	doc.Route(r, fiber.MethodGet, "/members/:id", Op{Summary: "A member's profile (the read is audited)",
