@@ -28,5 +28,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	authed := r.Group("", middleware.Bearer(d))
 	_ = authed // the member, ledger and purchase routes mount here (see routes in the files beside this one)
 	h.mountMembers(doc, authed)
+	h.mountLedger(doc, authed)
 	return doc
 }
