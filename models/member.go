@@ -91,7 +91,7 @@ func ParseRelation(s string) (string, bool) {
 		return "mother", true
 	case "father", "爸爸", "父亲", "父親", "dad":
 		return "father", true
-	case "grandparent", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "祖父", "祖母", "爺爺", "姥爺":
+	case "grandparent", "祖辈", "祖輩", "爷爷", "奶奶", "外公", "外婆", "姥姥", "姥爷", "祖父", "祖母", "爺爺", "姥爺":
 		return "grandparent", true
 	case "other", "其他", "其它", "", "亲属", "保姆":
 		return "other", true
