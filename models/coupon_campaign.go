@@ -81,7 +81,7 @@ func StartCouponCampaign(ctx context.Context, db *DB, now time.Time, actor Actor
 	if tp.Status != "active" {
 		return nil, ErrCouponClosed.With(tp.Name)
 	}
-	total, err := SegmentCount(ctx, db.R, seg)
+	total, err := SegmentCount(ctx, db.R, now, seg)
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +175,11 @@ func RunCouponCampaign(ctx context.Context, db *DB, now func() time.Time, id int
 		if err != nil {
 			if errors.Is(err, errLeaseLost) {
 				return nil
+			}
+			if ctx.Err() != nil {
+				// Shut down mid-batch: the batch rolled back, the lease runs
+				// out and ResumeCouponCampaigns carries on from the cursor.
+				return ctx.Err()
 			}
 			msg := "internal"
 			if e, ok := AsError(err); ok {

@@ -91,9 +91,12 @@ func (s Segment) where(tx *gorm.DB) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// SegmentCount counts the members a segment picks (the live count shown
-// before a bulk issue).
-func SegmentCount(ctx context.Context, db *gorm.DB, s Segment) (int64, error) {
+// SegmentCount counts the members a segment picks at now (the live count
+// shown before a bulk issue); a segment with AsOf set counts at AsOf.
+func SegmentCount(ctx context.Context, db *gorm.DB, now time.Time, s Segment) (int64, error) {
+	if s.AsOf.IsZero() {
+		s.AsOf = now
+	}
 	if f := s.Validate(); len(f) > 0 {
 		return 0, Invalid(f)
 	}
