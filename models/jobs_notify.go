@@ -14,7 +14,14 @@ const (
 	JobHoliday        = "notify.holiday"
 	JobDailySummary   = "notify.daily_summary"
 	JobPointsReminder = "points.expiry_reminder"
+	JobCouponReminder = "coupons.expiry_reminder"
+	JobPointsExpire   = "points.expire"
+	JobTierEvaluate   = "tiers.evaluate"
+	JobHoldTimeouts   = "ledger.hold_timeouts"
 )
+
+// CouponReminderDays is how long before a coupon runs out its reminder goes.
+const CouponReminderDays = 3
 
 // PointsReminderDays is how long before expiry the reminder goes out.
 const PointsReminderDays = 30
@@ -23,20 +30,39 @@ const PointsReminderDays = 30
 // time zone loc.
 func StandardJobs(db *DB, loc *time.Location) []Job {
 	return []Job{
+		{Name: JobPointsExpire, Daily: "00:30", Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := ExpirePoints(ctx, db, now)
+			return fmt.Sprintf("%d points expired", n), err
+		}},
+		{Name: JobTierEvaluate, Daily: "02:00", Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := EvaluateTiers(ctx, db, now)
+			return fmt.Sprintf("%d tiers changed", n), err
+		}},
+		{Name: JobHoldTimeouts, Every: 5 * time.Minute, Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := ReleaseExpiredHolds(ctx, db, now)
+			return fmt.Sprintf("%d holds released", n), err
+		}},
 		{Name: JobDailySummary, Daily: "07:30", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := QueueDailySummaries(ctx, db, now, loc)
 			return fmt.Sprintf("%d summaries queued", n), err
 		}},
-		{Name: JobBirthday, Daily: "08:30", Run: func(ctx context.Context, now time.Time) (string, error) {
-			n, err := QueueBirthdayGreetings(ctx, db, now, loc)
+		// The birthday gift (coupon, when configured) and the greeting are
+		// queued together, once per child per year; 09:00 so that parents
+		// have the greeting by 10:00 (seed 003).
+		{Name: JobBirthday, Daily: "09:00", Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := BirthdayGifts(ctx, db, now)
 			return fmt.Sprintf("%d birthdays", n), err
 		}},
-		{Name: JobHoliday, Daily: "09:00", Run: func(ctx context.Context, now time.Time) (string, error) {
+		{Name: JobHoliday, Daily: "09:10", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := QueueHolidayGreetings(ctx, db, now, loc)
 			return fmt.Sprintf("%d greetings queued", n), err
 		}},
 		{Name: JobPointsReminder, Daily: "09:30", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := QueuePointsExpiryReminders(ctx, db, now, loc)
+			return fmt.Sprintf("%d reminders queued", n), err
+		}},
+		{Name: JobCouponReminder, Daily: "09:40", Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := QueueCouponExpiryReminders(ctx, db, now, loc)
 			return fmt.Sprintf("%d reminders queued", n), err
 		}},
 	}
@@ -48,42 +74,6 @@ func localDay(now time.Time, loc *time.Location) (time.Time, string) {
 	d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 	return d.UTC(), d.Format("2006-01-02")
 }
-
-// QueueBirthdayGreetings queues a greeting to the guardians of every child
-// whose birthday is today (29 February birthdays on 28 February in common
-// years). Returns how many children. Run twice, it queues nothing new.
-func QueueBirthdayGreetings(ctx context.Context, db *DB, now time.Time, loc *time.Location) (int, error) {
-	l := now.In(loc)
-	days := []string{l.Format("01-02")}
-	if l.Month() == time.February && l.Day() == 28 && !isLeap(l.Year()) {
-		days = append(days, "02-29")
-	}
-	md := "substr(birth_date, 6, 5)"
-	if db.Dialect == MySQL {
-		md = "DATE_FORMAT(birth_date, '%m-%d')"
-	}
-	var ids []int64
-	err := db.R.WithContext(ctx).Raw(`SELECT id FROM members WHERE birth_date IS NOT NULL AND archived_at IS NULL
-		AND `+md+` IN ? ORDER BY id`, days).Scan(&ids).Error
-	if err != nil {
-		return 0, fmt.Errorf("models: birthdays: %w", err)
-	}
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
-		for _, id := range ids {
-			if err := EnqueueNotice(ctx, tx, now, Notice{Event: "birthday", MemberID: id,
-				DedupeKey: fmt.Sprintf("birthday:%d:%d", id, l.Year())}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("models: birthdays: %w", err)
-	}
-	return len(ids), nil
-}
-
-func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 // QueueHolidayGreetings queues today's holiday greetings (from the calendar
 // the admin edits) to every guardian of a current member, once per guardian.
@@ -155,6 +145,41 @@ func QueuePointsExpiryReminders(ctx context.Context, db *DB, now time.Time, loc 
 		return 0, fmt.Errorf("models: points expiry reminders: %w", err)
 	}
 	return len(rows), nil
+}
+
+// QueueCouponExpiryReminders reminds the guardians of each unused coupon
+// whose last valid day is CouponReminderDays from today.
+func QueueCouponExpiryReminders(ctx context.Context, db *DB, now time.Time, loc *time.Location) (int, error) {
+	l := now.In(loc)
+	// valid_until is exclusive: a coupon whose last day is D runs until D+1 00:00.
+	from := time.Date(l.Year(), l.Month(), l.Day()+CouponReminderDays, 0, 0, 1, 0, loc)
+	var cs []struct {
+		ID         int64
+		MemberID   int64
+		Name       string
+		ValidUntil time.Time
+	}
+	err := db.R.WithContext(ctx).Raw(`SELECT id, member_id, name, valid_until FROM coupons
+		WHERE status = ? AND valid_until >= ? AND valid_until < ? ORDER BY id`,
+		CouponActive, from.UTC(), from.AddDate(0, 0, 1).UTC()).Scan(&cs).Error
+	if err != nil {
+		return 0, fmt.Errorf("models: coupon expiry reminders: %w", err)
+	}
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		for _, c := range cs {
+			last := c.ValidUntil.Add(-time.Nanosecond).In(loc).Format("2006-01-02")
+			if err := EnqueueNotice(ctx, tx, now, Notice{Event: "coupon_expiring", MemberID: c.MemberID,
+				Data:      map[string]any{"coupon": c.Name, "expires": last},
+				DedupeKey: fmt.Sprintf("coupon_expiring:%d", c.ID)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("models: coupon expiry reminders: %w", err)
+	}
+	return len(cs), nil
 }
 
 // DailySummary is one campus's numbers for one day.

@@ -128,7 +128,7 @@ func TestGreetingAndSummaryJobs(t *testing.T) {
 		// Mid-Autumn 2026 (seeded in the calendar) falls on 25 September.
 		now := at(2026, 9, 25, 8, 30)
 		for i := 0; i < 2; i++ { // a rerun queues nothing new
-			if n, err := models.QueueBirthdayGreetings(ctx, db, now, shanghai); err != nil || n != 1 {
+			if n, err := models.BirthdayGifts(ctx, db, now); err != nil || n != 1-i {
 				t.Fatalf("birthdays = %d, %v", n, err)
 			}
 			if n, err := models.QueueHolidayGreetings(ctx, db, now, shanghai); err != nil || n != 3 {
@@ -146,7 +146,7 @@ func TestGreetingAndSummaryJobs(t *testing.T) {
 			t.Fatalf("queued %v", count)
 		}
 		// 29 February birthdays are greeted on 28 February in common years.
-		if n, _ := models.QueueBirthdayGreetings(ctx, db, at(2027, 2, 28, 8, 30), shanghai); n != 1 {
+		if n, _ := models.BirthdayGifts(ctx, db, at(2027, 2, 28, 8, 30)); n != 1 {
 			t.Fatalf("leap-day birthday in 2027: %d", n)
 		}
 		_ = other
@@ -193,6 +193,22 @@ func TestGreetingAndSummaryJobs(t *testing.T) {
 		want := "陈园长您好，阳光校区SUN 2026-09-24：签到2人次，消费¥1,280.00，充值¥0.00，退费¥0.00，新会员0名。"
 		if inbox[0].Body != want || inbox[0].Title != "阳光校区SUN昨日简报 2026-09-24" {
 			t.Fatalf("summary %q / %q\nwant %q", inbox[0].Title, inbox[0].Body, want)
+		}
+	})
+}
+
+// Every standard job's SQL runs on both databases (on an empty school) and
+// its run is recorded on the jobs page.
+func TestStandardJobsRun(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		now := at(2026, 11, 2, 10, 0)
+		jobs := models.StandardJobs(db, shanghai)
+		r := models.NewJobRunner(db, shanghai, func() time.Time { return now }, jobs)
+		for _, j := range jobs {
+			run, err := r.RunNow(context.Background(), j.Name)
+			if err != nil || run.Status != "ok" {
+				t.Errorf("%s: %+v %v", j.Name, run, err)
+			}
 		}
 	})
 }

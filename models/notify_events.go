@@ -36,7 +36,7 @@ var NoticeEvents = []NoticeEvent{
 	{Name: "coupon_issued", Vars: []string{"coupon", "expires"}},
 	{Name: "coupon_expiring", Vars: []string{"coupon", "expires"}},
 	{Name: "tier_change", Vars: []string{"tier"}},
-	{Name: "birthday", Marketing: true},
+	{Name: "birthday", Vars: []string{"coupon"}, Marketing: true},
 	{Name: "holiday", Vars: []string{"holiday", "message"}, Marketing: true},
 	{Name: "complaint_update", Vars: []string{"status"}},
 	{Name: "otp", Vars: []string{"code", "minutes"}, Urgent: true, SMSOnly: true},

@@ -247,6 +247,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	useTLS := f.boolean("tls", false, "serve HTTPS with a self-signed certificate kept in the data dir")
 	tz := f.str("tz", "Asia/Shanghai", "the school's time zone")
 	proxy := f.str("proxy-header", "", "trust this header for the client IP (behind a reverse proxy)")
+	notify := notifyFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -290,6 +291,11 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 		opts.TrustedProxies = []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
 	}
 	app := handlers.New(d, opts)
+	stopBackground, err := startBackground(ctx, d, notify)
+	if err != nil {
+		return err
+	}
+	defer stopBackground()
 
 	scheme := "http"
 	if *useTLS {

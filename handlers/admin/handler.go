@@ -21,6 +21,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	adminOnly.Post("/:id/disable", h.staffDisable)
 	adminOnly.Post("/:id/enable", h.staffEnable)
 	r.Get("/audit", h.auditList)
+	h.registerNotify(r)
 }
 
 func requireAdmin(c *fiber.Ctx) error {
