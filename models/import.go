@@ -208,8 +208,17 @@ func PreviewImport(ctx context.Context, db *gorm.DB, now time.Time, rows [][]str
 		fields, _ := in.validate(now)
 		for _, f := range []string{"name", "gender", "birth_date", "guardians[0].name", "guardians[0].phone", "guardians[0].relation",
 			"guardians[1].name", "guardians[1].phone", "guardians[1].relation"} {
-			if key, ok := fields[f]; ok {
-				add("import.err_field", importFieldKey(f), key)
+			key, ok := fields[f]
+			switch {
+			case !ok:
+			case key == "err.required":
+				add("import.err_required", importFieldKey(f))
+			case key == "err.member_name_long":
+				add("import.err_long", importFieldKey(f))
+			case f == "guardians[1].phone":
+				add("import.err_phone2")
+			default:
+				add(key) // the message names its field: 手机号格式不正确
 			}
 		}
 		phone := in.Guardians[0].Phone

@@ -22,6 +22,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	adminOnly.Post("/:id/enable", h.staffEnable)
 	r.Get("/audit", h.auditList)
 	h.registerNotify(r)
+	h.registerMembers(r)
 }
 
 func requireAdmin(c *fiber.Ctx) error {

@@ -30,8 +30,10 @@ func (h handler) checkinCreate(c *fiber.Ctx) error {
 			at := r.At.In(h.Loc).Format("15:04")
 			switch r.Status {
 			case models.CheckinDuplicate:
-				res.Kind = "dup"
-				res.Message = h.T(c, "kiosk.duplicate_"+r.Kind, at)
+				res.Kind, res.Message = "dup", h.T(c, "kiosk.duplicate_arrival", at)
+				if r.Kind == models.CheckinDeparture {
+					res.Message = h.T(c, "kiosk.duplicate_departure", at)
+				}
 			case models.CheckinCheckedOut:
 				res.Kind, res.Message = "out", h.T(c, "kiosk.departed", at)
 			default:
