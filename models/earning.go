@@ -175,3 +175,78 @@ func MaxTopup(r Rules, tier string, room int64) int64 {
 	// was computed for was checked by fits() with the right bonus.
 	return best
 }
+
+// ErrBadYuan refuses a money amount that is not a plain yuan figure.
+var ErrBadYuan = NewError(KindInvalid, "bad-amount", "err.ledger_bad_yuan")
+
+// ParseYuan reads a yuan amount as typed at the desk ("1234", "1,234.5",
+// "¥1,234.56", "１２.３" is not accepted) into fen, exactly: no floats, at
+// most two decimals, not negative, at most MaxAmount.
+func ParseYuan(s string) (int64, error) {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	if len(s) >= len("¥") && s[:len("¥")] == "¥" {
+		s = s[len("¥"):]
+	} else if len(s) >= len("￥") && s[:len("￥")] == "￥" {
+		s = s[len("￥"):]
+	}
+	if s == "" {
+		return 0, ErrBadYuan
+	}
+	var whole, frac int64
+	digits, fracDigits, sawDot := 0, 0, false
+	lastComma := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if sawDot {
+				if fracDigits == 2 {
+					return 0, ErrBadYuan
+				}
+				frac = frac*10 + int64(c-'0')
+				fracDigits++
+				continue
+			}
+			whole = whole*10 + int64(c-'0')
+			digits++
+			if whole > MaxAmount/100 {
+				return 0, ErrBadYuan
+			}
+		case c == ',' && !sawDot:
+			// Thousands separators must sit every three digits.
+			if digits == 0 || (lastComma >= 0 && i-lastComma != 4) {
+				return 0, ErrBadYuan
+			}
+			lastComma = i
+		case c == '.' && !sawDot:
+			if digits == 0 {
+				return 0, ErrBadYuan
+			}
+			sawDot = true
+			if lastComma >= 0 && i-lastComma != 4 {
+				return 0, ErrBadYuan
+			}
+		default:
+			return 0, ErrBadYuan
+		}
+	}
+	if digits == 0 || (sawDot && fracDigits == 0) {
+		return 0, ErrBadYuan
+	}
+	if !sawDot && lastComma >= 0 && len(s)-lastComma != 4 {
+		return 0, ErrBadYuan
+	}
+	if fracDigits == 1 {
+		frac *= 10
+	}
+	fen := whole*100 + frac
+	if fen > MaxAmount {
+		return 0, ErrBadYuan
+	}
+	return fen, nil
+}

@@ -631,3 +631,21 @@ func Ref(refType string, id int64) string {
 	}
 	return refType + ":" + strconv.FormatInt(id, 10)
 }
+
+// runIdem is RunIdempotent, retried when a concurrent request with the same
+// key won the race: on MySQL the loser's claim fails with a duplicate key
+// (RunIdempotent only retries its own errIdemTwin, which nothing returns
+// yet), and the retry then finds the winner's stored answer and replays it.
+// Inside fn, account creation handles its own duplicates, so a duplicate
+// key reaching here is the idempotency claim.
+func runIdem(ctx context.Context, db *DB, now time.Time, id Idem, fn func(tx *gorm.DB) (int, []byte, error)) (Outcome, error) {
+	var out Outcome
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		out, err = RunIdempotent(ctx, db, now, id, fn)
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return out, err
+		}
+	}
+	return out, err
+}

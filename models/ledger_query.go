@@ -45,12 +45,13 @@ func DecodeCursor(c string) (int64, error) {
 	if c == "" {
 		return 0, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	// Strict and canonical: one id has exactly one cursor.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil || !strings.HasPrefix(string(b), "l1:") {
 		return 0, ErrLedgerCursor.Field("cursor", "err.ledger_bad_cursor")
 	}
 	id, err := strconv.ParseInt(string(b[3:]), 10, 64)
-	if err != nil || id <= 0 {
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != string(b[3:]) {
 		return 0, ErrLedgerCursor.Field("cursor", "err.ledger_bad_cursor")
 	}
 	return id, nil

@@ -344,7 +344,7 @@ func RecordPurchase(ctx context.Context, db *DB, now time.Time, id Idem, in Purc
 	if err != nil {
 		return Outcome{}, err
 	}
-	return RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+	return runIdem(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
 		res, err := PostPurchase(ctx, tx, now, r, in)
 		if err != nil {
 			return 0, nil, err

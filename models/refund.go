@@ -275,7 +275,7 @@ func reversibleLots(ctx context.Context, tx *gorm.DB, accountID, purchaseJournal
 
 // RecordRefund runs PostRefund once per idempotency key.
 func RecordRefund(ctx context.Context, db *DB, now time.Time, id Idem, in RefundInput) (Outcome, error) {
-	return RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+	return runIdem(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
 		res, err := PostRefund(ctx, tx, now, in)
 		if err != nil {
 			return 0, nil, err

@@ -125,7 +125,7 @@ func RecordTopup(ctx context.Context, db *DB, now time.Time, id Idem, in TopupIn
 	if err != nil {
 		return Outcome{}, err
 	}
-	return RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+	return runIdem(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
 		res, err := PostTopup(ctx, tx, now, r, in)
 		if err != nil {
 			return 0, nil, err
@@ -235,7 +235,7 @@ func PostTopupRefund(ctx context.Context, tx *gorm.DB, now time.Time, in TopupRe
 
 // RecordTopupRefund runs PostTopupRefund once per idempotency key.
 func RecordTopupRefund(ctx context.Context, db *DB, now time.Time, id Idem, in TopupRefundInput) (Outcome, error) {
-	return RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+	return runIdem(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
 		res, err := PostTopupRefund(ctx, tx, now, in)
 		if err != nil {
 			return 0, nil, err
