@@ -21,8 +21,8 @@ func TestCatalogHasEveryLanguageAndEngineParses(t *testing.T) {
 // would see a raw id.
 var (
 	tmplID  = regexp.MustCompile(`\bt\s+"([a-z0-9_.-]+)"`)
-	goT     = regexp.MustCompile(`\.T\(c,\s*"([a-z0-9_.-]+)"`)
-	goErrID = regexp.MustCompile(`"(err\.[a-z0-9_]+)"`)
+	goT     = regexp.MustCompile(`\.T\(c,\s*"([a-z0-9_.-]+)"\s*[,)]`)
+	goErrID = regexp.MustCompile(`"(err\.[a-z0-9_]+)"\s*[^+\s]`)
 )
 
 func TestEveryMessageIDUsedExists(t *testing.T) {
