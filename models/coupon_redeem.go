@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -194,6 +195,21 @@ func RedeemCoupon(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, 
 	return &RedeemedCoupon{Coupon: c, MemberName: name}, nil
 }
 
+// RedeemMemberCoupon redeems one coupon of a scanned member at the desk,
+// in its own transaction.
+func RedeemMemberCoupon(ctx context.Context, db *DB, now time.Time, actor Actor, memberID int64, code string) (*RedeemedCoupon, error) {
+	var out *RedeemedCoupon
+	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = RedeemCoupon(ctx, tx, now, actor, memberID, code)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: redeem coupon: %w", err)
+	}
+	return out, nil
+}
+
 // couponRedeemFailure is one failed phone + code attempt.
 type couponRedeemFailure struct {
 	ID       int64
@@ -203,69 +219,149 @@ type couponRedeemFailure struct {
 
 func (couponRedeemFailure) TableName() string { return "coupon_redeem_failures" }
 
+// CouponRedeem names a coupon to redeem: the member and the coupon's code
+// (after a card scan), or the guardian's phone and the 6-digit code.
+type CouponRedeem struct {
+	MemberID   int64  `json:"member_id,omitempty"`
+	Code       string `json:"code,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	VerifyCode string `json:"verify_code,omitempty"`
+}
+
+// CouponJSON is a redeemed coupon as the API answers it.
+type CouponJSON struct {
+	ID         int64     `json:"id"`
+	Code       string    `json:"code"`
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"`
+	Value      int64     `json:"value"`
+	MemberID   int64     `json:"member_id"`
+	MemberName string    `json:"member_name"`
+	Status     string    `json:"status"`
+	ValidUntil time.Time `json:"valid_until"`
+	UsedAt     time.Time `json:"used_at"`
+}
+
 // RedeemCouponByPhone redeems a coupon with the guardian's phone number and
 // the coupon's 6-digit verification code (seed 004). Failures are counted
 // per phone and per IP; past the limit every attempt, right or wrong, is
 // refused with ErrCouponRateLimited until the window passes, so a code
 // cannot be found by trying all million.
 func RedeemCouponByPhone(ctx context.Context, db *DB, now time.Time, actor Actor, phone, verify string) (*RedeemedCoupon, error) {
-	now = now.UTC()
-	phone = NormalizePhone(phone)
-	verify = strings.TrimSpace(verify)
-	f := map[string]string{}
-	if !ValidMobile(phone) {
-		f["phone"] = "err.member_phone"
-	}
-	if len(verify) != 6 || strings.Trim(verify, "0123456789") != "" {
-		f["verify_code"] = "err.coupon_verify_format"
-	}
-	if len(f) > 0 {
-		return nil, Invalid(f)
-	}
-	rules, err := LoadLoyaltyRules(ctx, db.R, now)
-	if err != nil {
-		return nil, err
-	}
-	window := time.Duration(rules.RedeemWindowMinutes) * time.Minute
-	keys := []struct {
-		key string
-		max int
-	}{{"phone:" + phone, rules.RedeemMaxFailuresPhone}, {"ip:" + actor.IP, rules.RedeemMaxFailuresIP}}
-	for _, k := range keys {
-		var n int64
-		if err := db.W.WithContext(ctx).Model(&couponRedeemFailure{}).Where("limit_key = ? AND at > ?", k.key, now.Add(-window)).
-			Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("models: redeem coupon: %w", err)
-		}
-		if n >= int64(k.max) {
-			return nil, ErrCouponRateLimited.With(rules.RedeemWindowMinutes)
-		}
-	}
 	var out *RedeemedCoupon
-	err = db.Tx(ctx, func(tx *gorm.DB) error {
-		var cs []Coupon
-		if err := tx.Raw(`SELECT c.* FROM coupons c JOIN members m ON m.id = c.member_id
-			JOIN guardians g ON g.family_id = m.family_id
-			WHERE g.phone = ? AND c.verify_code = ? ORDER BY c.status = 'active' DESC, c.valid_until`, phone, verify).
-			Scan(&cs).Error; err != nil {
-			return fmt.Errorf("models: redeem coupon: %w", err)
-		}
-		if len(cs) == 0 {
-			return ErrCouponCodeWrong
-		}
-		var err error
-		out, err = RedeemCoupon(ctx, tx, now, actor, cs[0].MemberID, cs[0].Code)
-		return err
+	err := redeemGuarded(ctx, db, now, actor, CouponRedeem{Phone: phone, VerifyCode: verify}, func(run func(tx *gorm.DB) (*RedeemedCoupon, error)) error {
+		return db.Tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			out, err = run(tx)
+			return err
+		})
 	})
-	if errors.Is(err, ErrCouponCodeWrong) {
-		fails := []couponRedeemFailure{{LimitKey: keys[0].key, At: now}, {LimitKey: keys[1].key, At: now}}
-		if ferr := db.W.WithContext(ctx).Create(&fails).Error; ferr != nil {
-			return nil, fmt.Errorf("models: redeem coupon: %w", ferr)
-		}
-		return nil, err
-	}
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// RedeemCouponIdempotent is the API's redemption: by member and code, or
+// by phone and verification code (rate-limited as at the desk), once per
+// idempotency key; the answer is a CouponJSON with status 200.
+func RedeemCouponIdempotent(ctx context.Context, db *DB, now time.Time, actor Actor, id Idem, in CouponRedeem) (Outcome, error) {
+	var out Outcome
+	err := redeemGuarded(ctx, db, now, actor, in, func(run func(tx *gorm.DB) (*RedeemedCoupon, error)) error {
+		var err error
+		out, err = RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+			c, err := run(tx)
+			if err != nil {
+				return 0, nil, err
+			}
+			used := now.UTC()
+			if c.UsedAt != nil {
+				used = *c.UsedAt
+			}
+			b, err := json.Marshal(CouponJSON{ID: c.ID, Code: c.Code, Name: c.Name, Kind: c.Kind, Value: c.FaceValue(),
+				MemberID: c.MemberID, MemberName: c.MemberName, Status: c.Status, ValidUntil: c.ValidUntil, UsedAt: used})
+			return 200, b, err
+		})
+		return err
+	})
+	return out, err
+}
+
+// redeemGuarded validates a redemption request, enforces the phone and IP
+// limits when it goes by phone, runs it through exec (which supplies the
+// transaction) and records a failure when the phone and code matched nothing.
+func redeemGuarded(ctx context.Context, db *DB, now time.Time, actor Actor, in CouponRedeem,
+	exec func(run func(tx *gorm.DB) (*RedeemedCoupon, error)) error) error {
+	now = now.UTC()
+	byPhone := in.Phone != "" || in.VerifyCode != ""
+	f := map[string]string{}
+	if byPhone {
+		in.Phone = NormalizePhone(in.Phone)
+		in.VerifyCode = strings.TrimSpace(in.VerifyCode)
+		if !ValidMobile(in.Phone) {
+			f["phone"] = "err.member_phone"
+		}
+		if len(in.VerifyCode) != 6 || strings.Trim(in.VerifyCode, "0123456789") != "" {
+			f["verify_code"] = "err.coupon_verify_format"
+		}
+	} else {
+		if in.MemberID <= 0 {
+			f["member_id"] = "err.required"
+		}
+		if strings.TrimSpace(in.Code) == "" {
+			f["code"] = "err.required"
+		}
+	}
+	if len(f) > 0 {
+		return Invalid(f)
+	}
+	var keys []string
+	if byPhone {
+		rules, err := LoadLoyaltyRules(ctx, db.R, now)
+		if err != nil {
+			return err
+		}
+		window := time.Duration(rules.RedeemWindowMinutes) * time.Minute
+		limits := []struct {
+			key string
+			max int
+		}{{"phone:" + in.Phone, rules.RedeemMaxFailuresPhone}, {"ip:" + actor.IP, rules.RedeemMaxFailuresIP}}
+		for _, k := range limits {
+			keys = append(keys, k.key)
+			var n int64
+			if err := db.W.WithContext(ctx).Model(&couponRedeemFailure{}).Where("limit_key = ? AND at > ?", k.key, now.Add(-window)).
+				Count(&n).Error; err != nil {
+				return fmt.Errorf("models: redeem coupon: %w", err)
+			}
+			if n >= int64(k.max) {
+				return ErrCouponRateLimited.With(rules.RedeemWindowMinutes)
+			}
+		}
+	}
+	err := exec(func(tx *gorm.DB) (*RedeemedCoupon, error) {
+		if !byPhone {
+			return RedeemCoupon(ctx, tx, now, actor, in.MemberID, in.Code)
+		}
+		var cs []Coupon
+		if err := tx.WithContext(ctx).Raw(`SELECT c.* FROM coupons c JOIN members m ON m.id = c.member_id
+			JOIN guardians g ON g.family_id = m.family_id
+			WHERE g.phone = ? AND c.verify_code = ? ORDER BY c.status = 'active' DESC, c.valid_until`, in.Phone, in.VerifyCode).
+			Scan(&cs).Error; err != nil {
+			return nil, fmt.Errorf("models: redeem coupon: %w", err)
+		}
+		if len(cs) == 0 {
+			return nil, ErrCouponCodeWrong
+		}
+		return RedeemCoupon(ctx, tx, now, actor, cs[0].MemberID, cs[0].Code)
+	})
+	if byPhone && errors.Is(err, ErrCouponCodeWrong) {
+		fails := make([]couponRedeemFailure, len(keys))
+		for i, k := range keys {
+			fails[i] = couponRedeemFailure{LimitKey: k, At: now}
+		}
+		if ferr := db.W.WithContext(ctx).Create(&fails).Error; ferr != nil {
+			return fmt.Errorf("models: redeem coupon: %w", ferr)
+		}
+	}
+	return err
 }

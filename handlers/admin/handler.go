@@ -23,6 +23,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	r.Get("/audit", h.auditList)
 	h.registerNotify(r)
 	h.registerMembers(r)
+	h.registerLoyalty(r)
 }
 
 func requireAdmin(c *fiber.Ctx) error {

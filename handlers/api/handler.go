@@ -29,5 +29,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	_ = authed // the member, ledger and purchase routes mount here (see routes in the files beside this one)
 	h.mountMembers(doc, authed)
 	h.mountLedger(doc, authed)
+	h.mountCoupons(doc, authed)
 	return doc
 }

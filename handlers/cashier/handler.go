@@ -13,6 +13,8 @@ type handler struct{ *render.Deps }
 func Register(r fiber.Router, d *render.Deps) {
 	h := handler{d}
 	r.Get("/", h.home)
+	h.registerRedemptions(r)
+	h.registerCoupons(r)
 }
 
 func (h handler) home(c *fiber.Ctx) error {

@@ -17,6 +17,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	r.Get("/", h.home)
 	r.Post("/checkin", h.checkinCreate)
 	r.Get("/recent", h.recentList)
+	h.registerRewards(r)
 }
 
 // kioskData is what the page and its fragments show.
