@@ -288,23 +288,35 @@ func CommitImport(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, 
 	for _, k := range known {
 		families[k.Phone] = k.FamilyID
 	}
-	for i, r := range p.Rows {
-		in := r.Member
-		if fam, ok := families[r.Phone]; ok {
-			in.FamilyID = fam
-			in.Guardians = nil // the family already has them
+	// Children of families already on file go through CreateMember; the
+	// rest (nearly always all of them) through the batched path.
+	var fresh []ImportRow
+	done := 0
+	report := func() {
+		if progress != nil {
+			progress(done, len(p.Rows))
 		}
-		m, err := CreateMember(ctx, tx, now, actor, in)
-		if err != nil {
+	}
+	for _, r := range p.Rows {
+		fam, ok := families[r.Phone]
+		if !ok {
+			fresh = append(fresh, r)
+			continue
+		}
+		in := r.Member
+		in.FamilyID, in.Guardians = fam, nil // the family already has them
+		if _, err := CreateMember(ctx, tx, now, actor, in); err != nil {
 			if e, ok := AsError(err); ok {
 				return 0, ErrImportRow.With(r.Line, e.Code)
 			}
 			return 0, err
 		}
-		families[r.Phone] = m.FamilyID
-		if progress != nil && (i%50 == 0 || i == len(p.Rows)-1) {
-			progress(i+1, len(p.Rows))
-		}
+		done++
+	}
+	report()
+	base := done
+	if err := bulkCreateMembers(ctx, tx, now, actor, fresh, families, func(n int) { done = base + n; report() }); err != nil {
+		return 0, err
 	}
 	if err := Audit(ctx, tx, now, actor, "member.import", "member", 0, fmt.Sprintf("rows=%d skipped=%d", len(p.Rows), p.Invalid)); err != nil {
 		return 0, err

@@ -163,6 +163,28 @@ func TestImportTenThousandRows(t *testing.T) {
 		if err != nil || n != 10000 || last != 10000 {
 			t.Fatalf("import: %d rows, progress %d, %v", n, last, err)
 		}
+		// The batched path leaves the same member as CreateMember would.
+		ids, _, err := models.SearchMemberIDs(ctx, db.R, models.SearchQuery{Q: "00009999"})
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("phone tail search after import: %v %v", ids, err)
+		}
+		vs, _ := models.MemberViews(ctx, db.R, ids)
+		v := vs[0]
+		if v.Name != "学员9999" || !v.Consent || v.Status != "active" || v.ClassName != "小一班" || len(v.Guardians) != 1 {
+			t.Fatalf("imported member: %+v", v)
+		}
+		if byCard, _, _ := models.SearchMemberIDs(ctx, db.R, models.SearchQuery{Q: v.CardNo}); len(byCard) != 1 {
+			t.Fatal("imported card number not searchable")
+		}
+		if r, err := models.CheckIn(ctx, db, memNow, memSecret, memLoc, models.CheckinRequest{Input: models.CardInput{CardNo: v.CardNo}}); err != nil || r.MemberID != v.ID {
+			t.Fatalf("imported card check-in: %v %v", r, err)
+		}
+		if h, _ := models.LifecycleHistory(ctx, db.R, v.ID); len(h) != 1 {
+			t.Fatalf("lifecycle history %v", h)
+		}
+		if n := countRows(t, db, "SELECT COUNT(DISTINCT card_no) FROM cards"); n != 10000 {
+			t.Fatalf("%d distinct card numbers", n)
+		}
 		if took > 30*time.Second {
 			t.Fatalf("10,000 rows took %s, want < 30 s", took)
 		}
