@@ -44,6 +44,7 @@ func SeedDemo(ctx context.Context, db *DB, now time.Time, loc *time.Location) (b
 	steps := []func(context.Context, *Demo) error{
 		demoCampusesAndStaff,
 		demoMembers,
+		demoLoyalty,
 	}
 	for _, step := range steps {
 		if err := step(ctx, d); err != nil {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 )
 
 // MaxRewardImage is the largest reward picture accepted (2 MB).
@@ -64,17 +63,3 @@ func RewardImagePath(dataDir, name string) (string, string, error) {
 	}
 	return "", "", ErrNotFound
 }
-
-// rewardEmoji is the picture shown for a reward without an uploaded image.
-func rewardEmoji(kind string) string {
-	switch strings.ToLower(kind) {
-	case RewardCourse:
-		return "📚"
-	case RewardTicket:
-		return "🎟️"
-	}
-	return "🎁"
-}
-
-// Emoji is a friendly stand-in picture for the reward's kind.
-func (r Reward) Emoji() string { return rewardEmoji(r.Kind) }

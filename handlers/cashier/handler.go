@@ -13,10 +13,30 @@ type handler struct{ *render.Deps }
 func Register(r fiber.Router, d *render.Deps) {
 	h := handler{d}
 	r.Get("/", h.home)
+	r.Get("/find", h.memberFind)
 	h.registerRedemptions(r)
 	h.registerCoupons(r)
-}
+	r.Get("/members/:id", h.memberShow)
 
-func (h handler) home(c *fiber.Ctx) error {
-	return h.Page(c, fiber.StatusOK, "cashier/home", "", render.View{Title: h.T(c, "cashier.title")})
+	r.Get("/members/:id/purchase", h.purchaseNew)
+	r.Post("/members/:id/purchase/preview", h.purchasePreview)
+	r.Post("/members/:id/purchases", h.purchaseCreate)
+	r.Get("/purchases/:id/receipt", h.receiptShow)
+
+	r.Get("/members/:id/topup", h.topupNew)
+	r.Post("/members/:id/topup/preview", h.topupPreview)
+	r.Post("/members/:id/topups", h.topupCreate)
+	r.Get("/topups/:id/receipt", h.receiptShow)
+
+	r.Get("/members/:id/refunds", h.refundList)
+	r.Get("/refunds/find", h.refundFind)
+	r.Get("/purchases/:id/refund", h.refundNew)
+	r.Get("/topups/:id/refund", h.refundNew)
+	r.Post("/refunds", h.refundCreate)
+
+	r.Get("/shift", h.shiftShow)
+	r.Post("/shift/open", h.shiftOpen)
+	r.Post("/shift/close", h.shiftClose)
+	r.Get("/shifts/:id", h.shiftReport)
+	r.Get("/daily", h.dailyReport)
 }
