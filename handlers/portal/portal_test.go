@@ -39,11 +39,15 @@ type fix struct {
 	MessageA       int64
 }
 
-func newFix(t *testing.T, db *models.DB) *fix {
+func newFix(t *testing.T, db *models.DB) *fix { return newFixAt(t, db, fixedNow) }
+
+// newFixAt builds the fixture with the app's clock at now (browser tests use
+// the real time: the browser judges cookie expiry by its own clock).
+func newFixAt(t *testing.T, db *models.DB, now time.Time) *fix {
 	t.Helper()
 	a := apptest.New(t, db)
+	a.Clock.T = now
 	ctx := context.Background()
-	now := a.Clock.Now()
 	cp, err := models.CreateCampus(ctx, db.W, now, "SUN", "阳光校区", "")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +100,7 @@ func newFix(t *testing.T, db *models.DB) *fix {
 	var gB []models.Guardian
 	db.R.Where("phone = ?", f.PhoneB).Find(&gB)
 	f.GuardianB = gB[0].ID
-	pB, err := principalFor(ctx, db, f.PhoneB)
+	pB, err := principalFor(ctx, db, now, f.PhoneB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,17 +109,17 @@ func newFix(t *testing.T, db *models.DB) *fix {
 		t.Fatal(err)
 	}
 	f.ComplaintB = c.ID
-	f.MessageB = inbox(t, db, f.GuardianB, "李子涵已到园")
+	f.MessageB = inbox(t, db, now, f.GuardianB, "李子涵已到园")
 	var gA []models.Guardian
 	db.R.Where("phone = ?", f.PhoneA).Find(&gA)
-	f.MessageA = inbox(t, db, gA[0].ID, "王小明已到园")
+	f.MessageA = inbox(t, db, now, gA[0].ID, "王小明已到园")
 	return f
 }
 
-func inbox(t *testing.T, db *models.DB, guardian int64, title string) int64 {
+func inbox(t *testing.T, db *models.DB, now time.Time, guardian int64, title string) int64 {
 	t.Helper()
 	m := models.InboxMessage{OutboxID: 900000 + guardian, GuardianID: guardian, Event: "arrival", Title: title, Body: title + "，08:05 刷卡入园。",
-		CreatedAt: fixedNow}
+		CreatedAt: now}
 	if err := db.W.Create(&m).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -126,9 +130,9 @@ func inbox(t *testing.T, db *models.DB, guardian int64, title string) int64 {
 var fixedNow = time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)
 
 // principalFor logs a phone in through the model and resolves the session.
-func principalFor(ctx context.Context, db *models.DB, phone string) (*models.GuardianPrincipal, error) {
+func principalFor(ctx context.Context, db *models.DB, now time.Time, phone string) (*models.GuardianPrincipal, error) {
 	secret := []byte("x-secret-for-principal-only-x-secret")
-	if _, err := models.RequestOTP(ctx, db, fixedNow, secret, phone, ""); err != nil {
+	if _, err := models.RequestOTP(ctx, db, now, secret, phone, ""); err != nil {
 		return nil, err
 	}
 	var data string
@@ -136,11 +140,11 @@ func principalFor(ctx context.Context, db *models.DB, phone string) (*models.Gua
 		ORDER BY o.id DESC LIMIT 1`, phone).Scan(&data)
 	var d struct{ Code string }
 	_ = json.Unmarshal([]byte(data), &d)
-	s, err := models.LoginWithOTP(ctx, db, fixedNow, secret, phone, d.Code, "", "")
+	s, err := models.LoginWithOTP(ctx, db, now, secret, phone, d.Code, "", "")
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := models.ResolveGuardianSession(ctx, db.R, fixedNow, s.Token)
+	p, _, err := models.ResolveGuardianSession(ctx, db.R, now, s.Token)
 	return p, err
 }
 
