@@ -37,7 +37,7 @@ func TestBrowserBulkIssueWithProgress(t *testing.T) {
 	apptest.Shot(t, p, "coupons-admin-list")
 	p.MustNavigate(base + "/admin/coupons/" + strconv.FormatInt(tp.ID, 10)).MustWaitLoad()
 	p.MustElement(`input[name=min_points]`).MustInput("500")
-	count := p.Timeout(10 * time.Second).MustElementR(`#segment-count`, `1,000`).MustText()
+	count := p.Timeout(10*time.Second).MustElementR(`#segment-count`, `1,000`).MustText()
 	if !strings.Contains(count, "符合条件的学员：1,000 人") {
 		t.Fatalf("live count: %q", count)
 	}
