@@ -74,11 +74,10 @@ func ErrorHandler(d *render.Deps) fiber.ErrorHandler {
 			slog.Error("request failed", "method", c.Method(), "path", c.Path(),
 				"request_id", c.Locals("requestid"), "err", err)
 		}
-		title := d.T(c, k.key)
+		// A message with arguments reads wrongly without them, so it is both
+		// the title and the detail; without arguments they are the same anyway.
+		title := d.T(c, k.key, k.args...)
 		detail := title
-		if len(k.args) > 0 {
-			detail = d.T(c, k.key, k.args...)
-		}
 		fields := map[string]string{}
 		for f, key := range k.fields {
 			fields[f] = d.T(c, key)
