@@ -45,6 +45,8 @@ func SeedDemo(ctx context.Context, db *DB, now time.Time, loc *time.Location) (b
 		demoCampusesAndStaff,
 		demoMembers,
 		demoLoyalty,
+		demoLedger,
+		demoPortal,
 	}
 	for _, step := range steps {
 		if err := step(ctx, d); err != nil {

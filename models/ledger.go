@@ -195,39 +195,78 @@ type memberRow struct {
 	SharedWallet bool
 }
 
+// walletRow is one row of lockWallet's query: the member, and one of its
+// accounts (or none yet).
+type walletRow struct {
+	MemberID     int64
+	CampusID     int64
+	FamilyID     int64
+	Tier         string
+	SharedWallet bool
+	Spend        int64
+	AcctID       *int64
+	OwnerType    string
+	OwnerID      int64
+	Name         string
+	Asset        string
+	Balance      int64
+	Seq          int64
+}
+
 // lockWallet locks the member (and family) row and the member's accounts,
 // creating missing accounts, in a fixed order: member row, then accounts by
 // the unique index. Everything that moves a member's balances goes through
 // here, so two operations on one member (or one family wallet) serialise on
 // the database, whichever app instance runs them.
 func lockWallet(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64) (*wallet, error) {
-	var m memberRow
-	res := tx.WithContext(ctx).Raw(`SELECT m.id, m.campus_id, m.family_id, m.tier, f.shared_wallet
+	w, _, err := lockWalletSpend(ctx, tx, now, memberID, time.Time{})
+	return w, err
+}
+
+// lockWalletSpend is lockWallet that also returns the member's net spend
+// since `since` (when not zero), all in one statement: on MySQL every round
+// trip inside the transaction is time the member's row stays locked.
+func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64, since time.Time) (*wallet, int64, error) {
+	spendCol, args := "0 AS spend", []any{}
+	if !since.IsZero() {
+		// A locking read does not lock the rows of a subquery: purchases stay unlocked.
+		spendCol = "(SELECT COALESCE(SUM(p.paid - p.refunded), 0) FROM purchases p WHERE p.member_id = m.id AND p.at > ?) AS spend"
+		args = append(args, since.UTC())
+	}
+	args = append(args, memberID)
+	var rows []walletRow
+	err := tx.WithContext(ctx).Raw(`SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
+		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq
 		FROM members m JOIN families f ON f.id = m.family_id
-		WHERE m.id = ? AND m.archived_at IS NULL`+forUpdate(tx), memberID).Scan(&m)
-	if res.Error != nil {
-		return nil, fmt.Errorf("models: lock wallet: %w", res.Error)
+		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
+		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+forUpdate(tx), args...).Scan(&rows).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: lock wallet: %w", err)
 	}
-	if res.RowsAffected == 0 || m.ID == 0 {
-		return nil, ErrMemberNotFound
+	if len(rows) == 0 {
+		return nil, 0, ErrMemberNotFound
 	}
-	w := &wallet{MemberID: m.ID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier}
+	m := rows[0]
+	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier}
 	if w.Tier == "" {
 		w.Tier = TierSilver
 	}
-	svType, svID := "member", m.ID
+	accts := make([]Account, 0, 3)
+	for _, r := range rows {
+		if r.AcctID != nil {
+			accts = append(accts, Account{ID: *r.AcctID, OwnerType: r.OwnerType, OwnerID: r.OwnerID, Name: r.Name,
+				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq})
+		}
+	}
+	svType, svID := "member", m.MemberID
 	if m.SharedWallet {
 		svType, svID = "family", m.FamilyID
-	}
-	var accts []Account
-	q := `SELECT * FROM ledger_accounts WHERE owner_type = 'member' AND owner_id = ?`
-	args := []any{m.ID}
-	if m.SharedWallet {
-		q = `SELECT * FROM ledger_accounts WHERE (owner_type = 'member' AND owner_id = ?) OR (owner_type = 'family' AND owner_id = ?)`
-		args = append(args, m.FamilyID)
-	}
-	if err := tx.WithContext(ctx).Raw(q+` ORDER BY id`+forUpdate(tx), args...).Scan(&accts).Error; err != nil {
-		return nil, fmt.Errorf("models: lock wallet: %w", err)
+		var fam []Account
+		if err := tx.WithContext(ctx).Raw(`SELECT * FROM ledger_accounts WHERE owner_type = 'family' AND owner_id = ? ORDER BY id`+
+			forUpdate(tx), m.FamilyID).Scan(&fam).Error; err != nil {
+			return nil, 0, fmt.Errorf("models: lock wallet: %w", err)
+		}
+		accts = append(accts, fam...)
 	}
 	for i := range accts {
 		a := &accts[i]
@@ -247,7 +286,7 @@ func lockWallet(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64)
 		name      string
 		asset     string
 	}{
-		{&w.Points, "member", m.ID, AcctPoints, AssetPoints},
+		{&w.Points, "member", m.MemberID, AcctPoints, AssetPoints},
 		{&w.Principal, svType, svID, AcctPrincipal, AssetCNY},
 		{&w.Bonus, svType, svID, AcctBonus, AssetCNY},
 	}
@@ -257,11 +296,11 @@ func lockWallet(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64)
 		}
 		a, err := createAccount(ctx, tx, now, n.ownerType, n.ownerID, n.name, n.asset)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		*n.slot = a
 	}
-	return w, nil
+	return w, m.Spend, nil
 }
 
 // createAccount inserts an account, or locks and returns the one a

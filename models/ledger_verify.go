@@ -22,6 +22,7 @@ func (r VerifyReport) Clean() bool { return len(r.Problems) == 0 }
 type verifyCheck struct {
 	name string
 	sql  string
+	say  string // how to print one offending row (columns a…g)
 }
 
 // maxPerCheck bounds how many offenders one check lists.
@@ -35,51 +36,51 @@ var verifyChecks = []verifyCheck{
 		WHERE a.owner_type <> 'system'
 		GROUP BY a.id, a.balance, a.seq
 		HAVING a.balance <> COALESCE(SUM(p.amount), 0) OR a.seq <> COUNT(p.id) OR a.seq <> COALESCE(MAX(p.seq), 0)
-			OR COUNT(p.seq) <> COUNT(p.id) OR COALESCE(MIN(p.seq), 1) <> 1`},
+			OR COUNT(p.seq) <> COUNT(p.id) OR COALESCE(MIN(p.seq), 1) <> 1`, "account %[1]d: balance %[2]d and seq %[3]d, but its %[5]d postings sum to %[4]d with max seq %[6]d (%[7]d sequenced)"},
 	{"posting's balance_after is not the running sum of its account",
 		`SELECT x.id AS a, x.account_id AS b, x.seq AS c, x.balance_after AS d, x.run AS e, 0 AS f, 0 AS g FROM (
 			SELECT p.id, p.account_id, p.seq, p.balance_after,
 				SUM(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.seq ROWS UNBOUNDED PRECEDING) AS run
 			FROM ledger_postings p WHERE p.seq IS NOT NULL) x
-		WHERE x.balance_after IS NULL OR x.balance_after <> x.run`},
+		WHERE x.balance_after IS NULL OR x.balance_after <> x.run`, "posting %[1]d (account %[2]d, seq %[3]d): balance_after %[4]d, running sum %[5]d"},
 	{"system account posting carries a sequence, or a posting's asset differs from its account's",
 		`SELECT p.id AS a, p.account_id AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
-		WHERE (a.owner_type = 'system' AND (p.seq IS NOT NULL OR p.balance_after IS NOT NULL)) OR p.asset <> a.asset`},
+		WHERE (a.owner_type = 'system' AND (p.seq IS NOT NULL OR p.balance_after IS NOT NULL)) OR p.asset <> a.asset`, "posting %[1]d on system-or-mismatched account %[2]d"},
 	{"journal does not balance to zero per asset",
 		`SELECT journal_id AS a, 0 AS b, 0 AS c, SUM(amount) AS d, 0 AS e, 0 AS f, 0 AS g
-		FROM ledger_postings GROUP BY journal_id, asset HAVING SUM(amount) <> 0`},
+		FROM ledger_postings GROUP BY journal_id, asset HAVING SUM(amount) <> 0`, "journal %[1]d is off by %[4]d"},
 	{"negative member balance",
 		`SELECT id AS a, balance AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
-		FROM ledger_accounts WHERE owner_type <> 'system' AND balance < 0`},
+		FROM ledger_accounts WHERE owner_type <> 'system' AND balance < 0`, "account %[1]d has balance %[2]d"},
 	{"points lots do not add up to the points balance",
 		`SELECT a.id AS a, a.balance AS b, COALESCE(SUM(l.remaining), 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM ledger_accounts a LEFT JOIN points_lots l ON l.account_id = a.id
 		WHERE a.owner_type <> 'system' AND a.name = 'points'
-		GROUP BY a.id, a.balance HAVING a.balance <> COALESCE(SUM(l.remaining), 0)`},
+		GROUP BY a.id, a.balance HAVING a.balance <> COALESCE(SUM(l.remaining), 0)`, "points account %[1]d: balance %[2]d, lots hold %[3]d"},
 	{"lot's remaining differs from its amount minus its draws, or is out of range",
 		`SELECT l.id AS a, l.amount AS b, l.remaining AS c, COALESCE(SUM(d.amount), 0) AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM points_lots l LEFT JOIN points_lot_draws d ON d.lot_id = l.id
 		GROUP BY l.id, l.amount, l.remaining
-		HAVING l.remaining <> l.amount - COALESCE(SUM(d.amount), 0) OR l.remaining < 0 OR l.remaining > l.amount`},
+		HAVING l.remaining <> l.amount - COALESCE(SUM(d.amount), 0) OR l.remaining < 0 OR l.remaining > l.amount`, "lot %[1]d: amount %[2]d, remaining %[3]d, draws %[4]d"},
 	{"duplicate idempotency key",
 		`SELECT COUNT(*) AS a, 0 AS b, 0 AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
-		FROM idempotency_keys GROUP BY scope, idem_key HAVING COUNT(*) > 1`},
+		FROM idempotency_keys GROUP BY scope, idem_key HAVING COUNT(*) > 1`, "a key is stored %[1]d times"},
 	{"purchase refunded more than was paid, or differs from its refunds",
 		`SELECT p.id AS a, p.paid AS b, p.refunded AS c, COALESCE(SUM(r.amount), 0) AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM purchases p LEFT JOIN purchase_refunds r ON r.purchase_id = p.id
 		GROUP BY p.id, p.paid, p.refunded
-		HAVING p.refunded < 0 OR p.refunded > p.paid OR p.refunded <> COALESCE(SUM(r.amount), 0)`},
+		HAVING p.refunded < 0 OR p.refunded > p.paid OR p.refunded <> COALESCE(SUM(r.amount), 0)`, "purchase %[1]d: paid %[2]d, refunded %[3]d, refunds sum to %[4]d"},
 	{"top-up refunded more than was paid in",
 		`SELECT id AS a, amount AS b, refunded AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
-		FROM topups WHERE refunded < 0 OR refunded > amount OR bonus_forfeited > bonus`},
+		FROM topups WHERE refunded < 0 OR refunded > amount OR bonus_forfeited > bonus`, "top-up %[1]d: amount %[2]d, refunded %[3]d"},
 	{"held accounts differ from the open holds",
 		`SELECT x.acct AS a, x.posted AS b, COALESCE(h.open, 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g FROM (
 			SELECT account_id AS acct, asset, SUM(amount) AS posted FROM ledger_postings
 			WHERE account_id IN (4, 18) GROUP BY account_id, asset) x
 		LEFT JOIN (SELECT asset, SUM(amount) AS open FROM ledger_holds WHERE status = 'open' GROUP BY asset) h
 			ON h.asset = x.asset
-		WHERE x.posted <> COALESCE(h.open, 0)`},
+		WHERE x.posted <> COALESCE(h.open, 0)`, "held account %[1]d holds %[2]d, open holds %[3]d"},
 }
 
 // Verify proves the ledger's invariants: every account balance equals the
@@ -107,7 +108,7 @@ func Verify(ctx context.Context, db *DB) (VerifyReport, error) {
 				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: … and %d more", c.name, len(rows)-maxPerCheck))
 				break
 			}
-			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %d %d %d %d %d %d %d", c.name, r.A, r.B, r.C, r.D, r.E, r.F, r.G))
+			rep.Problems = append(rep.Problems, c.name+": "+fmt.Sprintf(c.say, r.A, r.B, r.C, r.D, r.E, r.F, r.G))
 		}
 	}
 	return rep, nil

@@ -246,7 +246,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	if _, err := QuotePurchase(r, TierSilver, in.Items, in.PointsToRedeem); err != nil {
 		return nil, err
 	}
-	w, err := lockWallet(ctx, tx, now, in.MemberID)
+	w, spend, err := lockWalletSpend(ctx, tx, now, in.MemberID, WindowStart(r, now))
 	if err != nil {
 		return nil, err
 	}
@@ -275,10 +275,6 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 		}
 	}
 	bonus, principal := splitStoredValue(r, w, sv)
-	spend, _, err := windowSpend(ctx, tx, w.MemberID, WindowStart(r, now))
-	if err != nil {
-		return nil, err
-	}
 	newTier := TierAfterPurchase(r, w.Tier, spend+q.Due)
 	items, _ := json.Marshal(in.Items)
 	pays, _ := json.Marshal(by)

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -214,24 +213,39 @@ type settingRow struct {
 
 func (settingRow) TableName() string { return "settings" }
 
+// rulesTTL is how long one process trusts its copy of the stored versions:
+// a change saved by another instance is seen within it (changes take
+// effect "from a stated time", normally later than that anyway).
+const rulesTTL = time.Second
+
+type rulesCacheEntry struct {
+	fetched  time.Time
+	versions []RulesVersion // newest effective first
+}
+
+// rulesCache holds each database's stored versions, keyed by its *gorm.Config.
+var rulesCache sync.Map
+
 // LoadRules returns the rules in force at now: the newest stored version whose
-// effective time has come, laid over the defaults.
+// effective time has come, laid over the defaults. The versions are read at
+// most once a second per process (every purchase needs them).
 func LoadRules(ctx context.Context, db *gorm.DB, now time.Time) (Rules, error) {
-	r := DefaultRules()
-	var row settingRow
-	err := db.WithContext(ctx).Where("name = ? AND effective_at <= ?", RulesSetting, now.UTC()).
-		Order("effective_at DESC, id DESC").Limit(1).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, nil
+	var vs []RulesVersion
+	if e, ok := rulesCache.Load(db.Config); ok && time.Since(e.(rulesCacheEntry).fetched) < rulesTTL {
+		vs = e.(rulesCacheEntry).versions
+	} else {
+		var err error
+		if vs, err = RulesHistory(ctx, db); err != nil {
+			return DefaultRules(), fmt.Errorf("models: load rules: %w", err)
+		}
+		rulesCache.Store(db.Config, rulesCacheEntry{fetched: time.Now(), versions: vs})
 	}
-	if err != nil {
-		return r, fmt.Errorf("models: load rules: %w", err)
+	for _, v := range vs {
+		if !v.EffectiveAt.After(now) {
+			return v.Rules, nil
+		}
 	}
-	// Unmarshal over the defaults: absent fields keep them, maps merge.
-	if err := json.Unmarshal([]byte(row.Value), &r); err != nil {
-		return DefaultRules(), fmt.Errorf("models: load rules: %w", err)
-	}
-	return r, nil
+	return DefaultRules(), nil
 }
 
 // RulesVersion is one stored version of the rules.
@@ -276,7 +290,7 @@ func SaveRules(ctx context.Context, db *DB, now time.Time, actor Actor, r Rules,
 	if err != nil {
 		return fmt.Errorf("models: save rules: %w", err)
 	}
-	return db.Tx(ctx, func(tx *gorm.DB) error {
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
 		row := settingRow{Name: RulesSetting, Value: string(b), EffectiveAt: effectiveAt.UTC(), ChangedBy: actor.ID,
 			CreatedAt: now.UTC()}
 		if err := tx.Create(&row).Error; err != nil {
@@ -285,4 +299,6 @@ func SaveRules(ctx context.Context, db *DB, now time.Time, actor Actor, r Rules,
 		return Audit(ctx, tx, now, actor, "rules.save", "settings", row.ID,
 			fmt.Sprintf("effective_at=%s %s", effectiveAt.UTC().Format(time.RFC3339), b))
 	})
+	rulesCache.Clear() // this process sees its own change at once
+	return err
 }
