@@ -230,3 +230,23 @@ func TestGuardianPassword(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoParentCanLogIn: the demo school's first parent logs in with the
+// demo password, and the complaints workflow has feedback to show.
+func TestDemoParentCanLogIn(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	if _, err := models.SeedDemo(ctx, db, paNow, time.FixedZone("CST", 8*3600)); err != nil {
+		t.Fatal(err)
+	}
+	var phone string
+	db.R.Raw("SELECT phone FROM guardians ORDER BY id LIMIT 1").Scan(&phone)
+	if _, err := models.LoginWithPassword(ctx, db, paNow, phone, models.DemoPassword, "", ""); err != nil {
+		t.Fatalf("demo parent %s: %v", phone, err)
+	}
+	var n int64
+	db.R.Raw("SELECT COUNT(DISTINCT status) FROM complaints").Scan(&n)
+	if n != 3 {
+		t.Fatalf("demo complaints in %d states, want 3", n)
+	}
+}
