@@ -24,6 +24,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerNotify(r)
 	h.registerMembers(r)
 	h.registerLoyalty(r)
+	h.registerRules(r)
 }
 
 func requireAdmin(c *fiber.Ctx) error {

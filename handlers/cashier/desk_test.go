@@ -273,3 +273,156 @@ func TestDeskNeedsAnOpenShiftToTakeMoney(t *testing.T) {
 		}
 	})
 }
+
+// buy records a purchase through the desk and returns its id.
+func (s *deskSchool) buy(t *testing.T, cl *apptest.Client, amount string, pay map[string]string, points string) {
+	t.Helper()
+	path := "/cashier/members/" + strconv.FormatInt(s.m.ID, 10)
+	_, page := cl.Get(path)
+	resp, body := cl.HX("POST", path+"/purchases", purchaseForm(formKey(t, page), []string{amount}, pay, points))
+	apptest.Status(t, resp, 201, body)
+}
+
+func TestDeskTopupBonusAndCap(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		s := newDeskSchool(t, db)
+		cl := s.cashierIn(t, "desk")
+		path := "/cashier/members/" + strconv.FormatInt(s.m.ID, 10)
+		resp, page := cl.HX("GET", path+"/topup", nil)
+		apptest.Status(t, resp, 200, page)
+		has(t, page, "预付费上限 ¥5,000.00", "满 ¥1,000.00 送 ¥100.00")
+		key := formKey(t, page)
+		resp, body := cl.HX("POST", path+"/topup/preview", url.Values{"key": {key}, "amount": {"1000"}, "method": {"wechat"}})
+		apptest.Status(t, resp, 200, body)
+		has(t, body, "+¥100.00", "¥1,100.00", "确认充值 ¥1,000.00")
+		resp, body = cl.HX("POST", path+"/topups", url.Values{"key": {key}, "amount": {"1000"}, "method": {"wechat"}})
+		apptest.Status(t, resp, 201, body)
+		has(t, body, "充值成功", "T00000001", "储值 ¥1,100.00")
+		// ¥1,100 held, cap ¥5,000: ¥3,900 of room, and a ¥3,900 top-up would
+		// earn a ¥400 bonus, so the most that fits is ¥3,500 (+¥400 = ¥3,900).
+		_, page = cl.HX("GET", path+"/topup", nil)
+		key = formKey(t, page)
+		before := s.balances(t)
+		resp, body = cl.HX("POST", path+"/topups", url.Values{"key": {key}, "amount": {"4000"}, "method": {"cash"}})
+		apptest.Status(t, resp, 422, body)
+		has(t, body, "超出预付费上限 ¥5,000.00（当前储值 ¥1,100.00），本次最多还可充值 ¥3,500.00")
+		if b := s.balances(t); b != before {
+			t.Fatalf("a refused top-up moved balances: %+v → %+v", before, b)
+		}
+		resp, body = cl.HX("POST", path+"/topups", url.Values{"key": {key}, "amount": {"100"}, "method": {"bitcoin"}})
+		apptest.Status(t, resp, 422, body)
+		has(t, body, "充值方式只能是现金、微信、支付宝或银行卡")
+		if n := s.count(t, "topups"); n != 1 {
+			t.Fatalf("%d top-ups, want 1", n)
+		}
+	})
+}
+
+func TestDeskRefundHalfThenApprovalAboveThreshold(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		s := newDeskSchool(t, db)
+		s.topUp(t, 100000) // ¥1,000 principal + ¥100 bonus
+		cl := s.cashierIn(t, "desk")
+		// ¥600: ¥400 stored value (bonus first: ¥100 bonus + ¥300 principal) + ¥200 cash.
+		s.buy(t, cl, "600", map[string]string{"stored_value": "400", "cash": "200"}, "")
+		if b := s.balances(t); b.StoredValue() != 70000 || b.Points != 600 {
+			t.Fatalf("after the purchase: %+v", b)
+		}
+		resp, page := cl.HX("GET", "/cashier/purchases/1/refund", nil)
+		apptest.Status(t, resp, 200, page)
+		has(t, page, "可退金额 ¥600.00")
+		key := formKey(t, page)
+		// A reason is required; nothing moves without one.
+		resp, body := cl.HX("POST", "/cashier/refunds", url.Values{"key": {key}, "kind": {"P"}, "id": {"1"}, "amount": {"300"}})
+		apptest.Status(t, resp, 422, body)
+		has(t, body, "请填写退费原因")
+		resp, body = cl.HX("POST", "/cashier/refunds", url.Values{"key": {key}, "kind": {"P"}, "id": {"1"}, "amount": {"300"}, "reason": {"退班"}})
+		apptest.Status(t, resp, 201, body)
+		has(t, body, "退费成功", "退回储值", "¥200.00", "需退还现金", "¥100.00", "扣回所得积分")
+		if b := s.balances(t); b.StoredValue() != 90000 || b.Points != 300 {
+			t.Fatalf("after refunding half: %+v", b)
+		}
+		// The other ¥300 is within the threshold (¥1,000) too; a bigger
+		// purchase's refund needs the manager.
+		s.buy(t, cl, "1500", map[string]string{"cash": "1500"}, "")
+		_, page = cl.HX("GET", "/cashier/purchases/2/refund", nil)
+		has(t, page, "校区负责人审批")
+		key = formKey(t, page)
+		form := func(user, pass string) url.Values {
+			return url.Values{"key": {key}, "kind": {"P"}, "id": {"2"}, "amount": {"1500"}, "reason": {"收错金额"},
+				"approver_username": {user}, "approver_password": {pass}}
+		}
+		before := s.balances(t)
+		for _, c := range []struct{ user, pass, want string }{
+			{"", "", "需校区负责人输入用户名和密码审批"},
+			{"boss", "wrong-password", "审批未通过"},
+			{"farboss", "password123", "审批未通过"}, // a manager of another campus
+			{"desk", "password123", "审批未通过"},    // the cashier herself
+		} {
+			resp, body := cl.HX("POST", "/cashier/refunds", form(c.user, c.pass))
+			if resp.StatusCode != 422 {
+				t.Errorf("approver %q: status %d, want 422", c.user, resp.StatusCode)
+			}
+			has(t, body, c.want)
+		}
+		if b := s.balances(t); b != before || s.count(t, "purchase_refunds") != 1 {
+			t.Fatalf("a refused refund moved something: %+v → %+v", before, b)
+		}
+		resp, body = cl.HX("POST", "/cashier/refunds", form("boss", "password123"))
+		apptest.Status(t, resp, 201, body)
+		has(t, body, "退费成功", "审批人：boss")
+		var n int64
+		db.R.Raw("SELECT COUNT(*) FROM audit_log WHERE action = 'refund.approve'").Scan(&n)
+		if n != 1 {
+			t.Fatalf("%d approvals audited, want 1", n)
+		}
+		db.R.Raw("SELECT COUNT(*) FROM audit_log WHERE action = 'refund.approve_failed'").Scan(&n)
+		if n != 3 {
+			t.Fatalf("%d failed approvals audited, want 3", n)
+		}
+	})
+}
+
+func TestDeskShiftReportAndClose(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		s := newDeskSchool(t, db)
+		cl := s.cashierIn(t, "desk")
+		path := "/cashier/members/" + strconv.FormatInt(s.m.ID, 10)
+		_, page := cl.HX("GET", path+"/topup", nil)
+		resp, body := cl.HX("POST", path+"/topups", url.Values{"key": {formKey(t, page)}, "amount": {"1000"}, "method": {"cash"}})
+		apptest.Status(t, resp, 201, body)
+		s.buy(t, cl, "300", map[string]string{"stored_value": "100", "wechat": "200"}, "")
+		s.buy(t, cl, "50", map[string]string{"cash": "50"}, "")
+		resp, body = cl.Get("/cashier/shift")
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("open shift page: %d", resp.StatusCode)
+		}
+		resp, body = cl.Get(resp.Header.Get("Location"))
+		apptest.Status(t, resp, 200, body)
+		// Cash: ¥1,000 top-up + ¥50 sale on a ¥200 float = ¥1,250 in the drawer.
+		has(t, body, "班次报表", `<strong id="n-purchases">2</strong>`, `<strong id="n-topups">1</strong>`,
+			"备用金 ¥200.00", "现金净收 ¥1,050.00 = 钱箱应有 ¥1,250.00", `<strong id="points-given">350</strong>`)
+		resp, body = cl.PostForm("/cashier/shift/close", url.Values{"counted_cash": {"1,249.50"}, "note": {"少五毛"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("close: %d %s", resp.StatusCode, body)
+		}
+		_, body = cl.Get(resp.Header.Get("Location"))
+		has(t, body, "交班点钞 ¥1,249.50", "差额 -¥0.50", "少五毛")
+		if strings.Contains(body, `id="close-shift"`) {
+			t.Fatal("a closed shift still offers the close form")
+		}
+		// Closed: the desk refuses money until a new shift.
+		_, page = cl.Get(path)
+		resp, body = cl.HX("POST", path+"/purchases", purchaseForm(formKey(t, page), []string{"10"}, map[string]string{"cash": "10"}, ""))
+		apptest.Status(t, resp, 422, body)
+		// The campus manager sees the day.
+		mgr := s.a.Client(t)
+		mgr.Login("boss", "password123")
+		resp, body = mgr.Get("/cashier/daily")
+		apptest.Status(t, resp, 200, body)
+		has(t, body, "校区日报", "阳光校区", `<strong id="n-purchases">2</strong>`, "desk")
+		// A cashier may not read the daily report.
+		resp, _ = cl.Get("/cashier/daily")
+		apptest.Status(t, resp, 403, "")
+	})
+}
