@@ -56,7 +56,7 @@ func TestBrowserLoginEachRole(t *testing.T) {
 		pg.MustElement(`input[name=username]`).MustInput(user)
 		pg.MustElement(`input[name=password]`).MustInput("password123")
 		apptest.ClickAndWait(t, pg, `button[type=submit]`)
-		if err := pg.Timeout(10 * time.Second).WaitElementsMoreThan("h1", 0); err != nil {
+		if err := pg.Timeout(10*time.Second).WaitElementsMoreThan("main", 0); err != nil {
 			t.Fatal(err)
 		}
 		info := pg.MustInfo()

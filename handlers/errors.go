@@ -22,6 +22,7 @@ var kindStatus = map[models.Kind]int{
 	models.KindForbidden:    fiber.StatusForbidden,
 	models.KindUnauthorized: fiber.StatusUnauthorized,
 	models.KindRateLimited:  fiber.StatusTooManyRequests,
+	models.KindBadRequest:   fiber.StatusBadRequest,
 }
 
 // fiberCodes maps the framework's own errors to a problem code and message.

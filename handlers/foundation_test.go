@@ -250,8 +250,8 @@ func TestAPITokenAndProblems(t *testing.T) {
 		ptype  string
 	}{
 		{"bad password", map[string]string{"username": "integrator", "password": "wrong-one"}, "", 401, "/problems/bad-credentials"},
-		{"unknown field", `{"username":"integrator","password":"password123","scope":"all"}`, "", 422, "/problems/unknown-field"},
-		{"malformed", `{"username":`, "", 422, "/problems/bad-json"},
+		{"unknown field", `{"username":"integrator","password":"password123","scope":"all"}`, "", 400, "/problems/unknown-field"},
+		{"malformed", `{"username":`, "", 400, "/problems/bad-json"},
 		{"missing fields", map[string]string{}, "", 422, "/problems/validation"},
 	}
 	for _, c := range cases {

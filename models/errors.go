@@ -17,6 +17,7 @@ const (
 	KindForbidden                    // the actor may not: 403
 	KindUnauthorized                 // who are you: 401
 	KindRateLimited                  // too many tries: 429
+	KindBadRequest                   // the request itself is malformed: 400
 )
 
 // Error is an expected, translatable failure. Code is the stable problem type

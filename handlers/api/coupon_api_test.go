@@ -77,7 +77,7 @@ func TestCouponValidateAPI(t *testing.T) {
 			{"unknown code", body([]string{"CNOSUCHCOUPN"}, 50000, "tuition"), 422, "/problems/unknown-coupon"},
 			{"someone else's coupon", map[string]any{"member_id": w.member + 999, "coupon_codes": []string{w.coupon.Code},
 				"items": []map[string]any{{"category": "tuition", "amount": 50000}}}, 422, "/problems/coupon-not-member"},
-			{"unknown field", map[string]any{"member_id": w.member, "coupon_codes": []string{w.coupon.Code}, "itemz": 1}, 422, "/problems/unknown-field"},
+			{"unknown field", map[string]any{"member_id": w.member, "coupon_codes": []string{w.coupon.Code}, "itemz": 1}, 400, "/problems/unknown-field"},
 			{"nothing to price", map[string]any{"member_id": w.member}, 422, "/problems/validation"},
 		}
 		for _, tc := range cases {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -14,8 +13,9 @@ import (
 )
 
 // ErrBadJSON is returned for a body that is not the JSON object expected:
-// malformed, of the wrong type, or with fields the API does not know.
-var ErrBadJSON = models.NewError(models.KindInvalid, "bad-json", "err.bad_json")
+// malformed, of the wrong type, or with fields the API does not know
+// (DOMAIN.md §4: 400).
+var ErrBadJSON = models.NewError(models.KindBadRequest, "bad-json", "err.bad_json")
 
 // decode reads a JSON body strictly: unknown fields and trailing data are refused.
 func decode(c *fiber.Ctx, v any) error {
@@ -29,7 +29,7 @@ func decode(c *fiber.Ctx, v any) error {
 		return badJSON(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return ErrBadJSON.With("trailing data").Field("body", "err.bad_json")
+		return ErrBadJSON.Field("body", "err.bad_json")
 	}
 	return nil
 }
@@ -37,12 +37,12 @@ func decode(c *fiber.Ctx, v any) error {
 func badJSON(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return ErrBadJSON.With(err.Error()).Field(te.Field, "err.wrong_type")
+		return ErrBadJSON.Field(te.Field, "err.wrong_type")
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
-		return (&models.Error{Kind: models.KindInvalid, Code: "unknown-field", Key: "err.unknown_field",
+		return (&models.Error{Kind: models.KindBadRequest, Code: "unknown-field", Key: "err.unknown_field",
 			Args: []any{field}}).Field(field, "err.unknown_field_short")
 	}
-	return ErrBadJSON.With(fmt.Sprint(err)).Field("body", "err.bad_json")
+	return ErrBadJSON.Field("body", "err.bad_json")
 }

@@ -241,7 +241,7 @@ func TestLedgerAPIRefusalsChangeNothing(t *testing.T) {
 				map[string]any{"member_id": 99999, "items": []map[string]any{{"category": "meals", "amount": 1000}},
 					"payments": []map[string]any{{"method": "cash", "amount": 1000}}}, 404, "unknown-member", ""},
 			{"unknown field", "/api/v1/purchases", w.token, "k8",
-				`{"member_id":1,"items":[],"payments":[],"tip":5}`, 422, "unknown-field", "tip"},
+				`{"member_id":1,"items":[],"payments":[],"tip":5}`, 400, "unknown-field", "tip"},
 			{"no idempotency key", "/api/v1/purchases", w.token, "",
 				purchase(map[string]any{"method": "cash", "amount": 30000}), 422, "bad-idempotency-key", ""},
 			{"bad token", "/api/v1/purchases", "forged.token.here", "k9",
