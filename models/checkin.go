@@ -211,6 +211,10 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 			}
 			res.PointsEarned = pts
 		}
+		// Attendance stamp programs ("5 lessons, the 6th free") count arrivals.
+		if _, err := AfterCheckin(ctx, tx, now, m.ID, ci.ID); err != nil {
+			return err
+		}
 		guardians, err := ConsentingGuardians(ctx, tx, m.ID)
 		if err != nil {
 			return err
