@@ -18,6 +18,8 @@ const (
 	JobPointsExpire   = "points.expire"
 	JobTierEvaluate   = "tiers.evaluate"
 	JobHoldTimeouts   = "ledger.hold_timeouts"
+	JobRedemptions    = "rewards.expire_redemptions"
+	JobCampaigns      = "coupons.resume_campaigns"
 )
 
 // CouponReminderDays is how long before a coupon runs out its reminder goes.
@@ -41,6 +43,18 @@ func StandardJobs(db *DB, loc *time.Location) []Job {
 		{Name: JobHoldTimeouts, Every: 5 * time.Minute, Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := ReleaseExpiredHolds(ctx, db, now)
 			return fmt.Sprintf("%d holds released", n), err
+		}},
+		// Reward orders not collected in time go back (points and stock);
+		// the ledger hold outlives the order, so this runs first.
+		{Name: JobRedemptions, Every: 30 * time.Minute, Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := ExpireRedemptions(ctx, db, now)
+			return fmt.Sprintf("%d redemptions expired", n), err
+		}},
+		// A bulk coupon issue whose instance died is picked up again from its
+		// cursor by whichever instance holds this slot.
+		{Name: JobCampaigns, Every: time.Minute, Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := ResumeCouponCampaigns(ctx, db, func() time.Time { return time.Now().UTC() }, NewWorkerID())
+			return fmt.Sprintf("%d campaigns resumed", n), err
 		}},
 		{Name: JobDailySummary, Daily: "07:30", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := QueueDailySummaries(ctx, db, now, loc)
