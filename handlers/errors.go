@@ -106,7 +106,11 @@ func ErrorHandler(d *render.Deps) fiber.ErrorHandler {
 			return d.Page(c, k.status, "errors/error", "message", v)
 		}
 		v.D = fiber.Map{"Status": k.status}
-		if rerr := d.Page(c, k.status, "errors/error", "", v); rerr != nil {
+		page := "errors/error"
+		if strings.HasPrefix(c.Path(), "/portal") {
+			page = "portal/error" // parents get their own phone layout, not the staff nav
+		}
+		if rerr := d.Page(c, k.status, page, "", v); rerr != nil {
 			slog.Error("render error page", "err", rerr)
 			return c.Status(k.status).SendString(detail)
 		}

@@ -106,6 +106,11 @@ func New(d *render.Deps, o Options) *App {
 	cashier.Register(web.Group("/cashier", middleware.RequireRole(models.RoleCashier, models.RoleCampusManager, models.RoleAdmin)), d)
 	staff.Register(web.Group("/staff", middleware.RequireRole(models.RoleTeacher, models.RoleCampusManager, models.RoleAdmin)), d)
 	kiosk.Register(web.Group("/kiosk", middleware.RequireRole(models.RoleKiosk, models.RoleCampusManager, models.RoleAdmin)), d)
+	// The portal's public forms send SMS codes and create referrals: limit
+	// them per client address as well as per phone (the portal's own rule).
+	publicLimit := ipLimiter(o.LoginRate * 2)
+	web.Post("/portal/login/code", publicLimit)
+	web.Post("/portal/join", publicLimit)
 	portal.Register(web.Group("/portal"), d)
 
 	// Anything else is a 404 through the ErrorHandler.
@@ -115,6 +120,16 @@ func New(d *render.Deps, o Options) *App {
 
 // ErrRateLimited is returned when login or token attempts come too fast.
 var ErrRateLimited = models.NewError(models.KindRateLimited, "rate-limited", "err.rate_limited")
+
+// ipLimiter allows perMinute requests a minute from one client address.
+func ipLimiter(perMinute int) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:          perMinute,
+		Expiration:   time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() },
+		LimitReached: func(c *fiber.Ctx) error { return ErrRateLimited },
+	})
+}
 
 func loginLimiter(perMinute int) fiber.Handler {
 	return limiter.New(limiter.Config{

@@ -346,6 +346,9 @@ func TestWorkerQuietHoursAndOptOut(t *testing.T) {
 		if byEvent["arrival"].Status != models.OutboxSent || byEvent["otp"].Status != models.OutboxSent {
 			t.Fatalf("arrival and OTP ignore quiet hours: %s / %s", byEvent["arrival"].Status, byEvent["otp"].Status)
 		}
+		if strings.Contains(byEvent["otp"].Data, "482913") {
+			t.Fatalf("the sent one-time code is still stored in the outbox: %s", byEvent["otp"].Data)
+		}
 		if inbox, _ := models.ListInbox(ctx, db.R, f.GuardianID, 10); len(inbox) != 1 {
 			t.Fatalf("inbox has %d messages; the one-time code must not be there", len(inbox))
 		}

@@ -322,7 +322,14 @@ func (w *Worker) deliver(ctx context.Context, r OutboxRow) error {
 	if kt, ok := ch.(textKeeper); (!ok || !kt.KeepsText()) && ev.SMSOnly {
 		preview = "" // one-time codes stay out of the database with a real provider
 	}
-	return w.finish(r, OutboxSent, name, maskAddress(to), clip(preview), "")
+	if err := w.finish(r, OutboxSent, name, maskAddress(to), clip(preview), ""); err != nil {
+		return err
+	}
+	if ev.SMSOnly {
+		// Once sent, the code itself is not kept in the notice's data.
+		return w.DB.W.WithContext(ctx).Model(&OutboxRow{}).Where("id = ?", r.ID).Update("data", "{}").Error
+	}
+	return nil
 }
 
 // route picks the external channel: one-time codes by SMS; otherwise the
