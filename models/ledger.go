@@ -219,19 +219,19 @@ type walletRow struct {
 // here, so two operations on one member (or one family wallet) serialise on
 // the database, whichever app instance runs them.
 func lockWallet(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64) (*wallet, error) {
-	w, _, err := lockWalletSpend(ctx, tx, now, memberID, time.Time{})
+	w, _, err := lockWalletSpend(ctx, tx, now, memberID, 0)
 	return w, err
 }
 
 // lockWalletSpend is lockWallet that also returns the member's net spend
-// since `since` (when not zero), all in one statement: on MySQL every round
+// on the school days after sinceDay (yyyymmdd; 0: not needed), all in one statement: on MySQL every round
 // trip inside the transaction is time the member's row stays locked.
-func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64, since time.Time) (*wallet, int64, error) {
+func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64, sinceDay int64) (*wallet, int64, error) {
 	spendCol, args := "0 AS spend", []any{}
-	if !since.IsZero() {
+	if sinceDay > 0 {
 		// A locking read does not lock the rows of a subquery: purchases stay unlocked.
-		spendCol = "(SELECT COALESCE(SUM(p.paid - p.refunded), 0) FROM purchases p WHERE p.member_id = m.id AND p.at > ?) AS spend"
-		args = append(args, since.UTC())
+		spendCol = "(SELECT COALESCE(SUM(s.amount), 0) FROM member_spend_days s WHERE s.member_id = m.id AND s.day > ?) AS spend"
+		args = append(args, sinceDay)
 	}
 	args = append(args, memberID)
 	var rows []walletRow

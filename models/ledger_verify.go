@@ -71,6 +71,11 @@ var verifyChecks = []verifyCheck{
 		FROM purchases p LEFT JOIN purchase_refunds r ON r.purchase_id = p.id
 		GROUP BY p.id, p.paid, p.refunded
 		HAVING p.refunded < 0 OR p.refunded > p.paid OR p.refunded <> COALESCE(SUM(r.amount), 0)`, "purchase %[1]d: paid %[2]d, refunded %[3]d, refunds sum to %[4]d"},
+	{"member's spend by day differs from its purchases",
+		`SELECT x.member_id AS a, x.net AS b, COALESCE(s.total, 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g FROM (
+			SELECT member_id, SUM(paid - refunded) AS net FROM purchases GROUP BY member_id) x
+		LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM member_spend_days GROUP BY member_id) s ON s.member_id = x.member_id
+		WHERE x.net <> COALESCE(s.total, 0)`, "member %[1]d: purchases net %[2]d, spend days %[3]d"},
 	{"top-up refunded more than was paid in",
 		`SELECT id AS a, amount AS b, refunded AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM topups WHERE refunded < 0 OR refunded > amount OR bonus_forfeited > bonus`, "top-up %[1]d: amount %[2]d, refunded %[3]d"},

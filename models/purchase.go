@@ -246,7 +246,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	if _, err := QuotePurchase(r, TierSilver, in.Items, in.PointsToRedeem); err != nil {
 		return nil, err
 	}
-	w, spend, err := lockWalletSpend(ctx, tx, now, in.MemberID, WindowStart(r, now))
+	w, spend, err := lockWalletSpend(ctx, tx, now, in.MemberID, SpendDay(r, WindowStart(r, now)))
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +284,9 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 		ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
 	if err := tx.WithContext(ctx).Create(&p).Error; err != nil {
 		return nil, fmt.Errorf("models: post purchase: %w", err)
+	}
+	if err := addSpend(ctx, tx, w.MemberID, SpendDay(r, now), q.Due); err != nil {
+		return nil, err
 	}
 	d := &draft{Kind: KindPurchase, CampusID: p.CampusID, Actor: in.Actor, RefType: "purchase", RefID: p.ID}
 	d.sys(SysRevenue, AssetCNY, q.Total-q.TierDiscount)

@@ -227,6 +227,14 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 		amount, reversed, p.ID).Error; err != nil {
 		return nil, fmt.Errorf("models: refund: %w", err)
 	}
+	// The refund lowers the spend of the day the purchase was made.
+	rules, err := LoadRules(ctx, tx, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := addSpend(ctx, tx, p.MemberID, SpendDay(rules, p.At), -amount); err != nil {
+		return nil, err
+	}
 	if err := Audit(ctx, tx, now, in.Actor, "purchase.refund", "purchase", p.ID,
 		fmt.Sprintf("amount=%d points_reversed=%d shortfall=%d reason=%s", amount, reversed, shortfall, in.Reason)); err != nil {
 		return nil, err

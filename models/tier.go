@@ -153,20 +153,49 @@ func ProgressFor(r Rules, tier string, spend int64, oldest time.Time, now time.T
 // ErrBadOverride refuses an override without a reason, a valid tier or a future expiry.
 var ErrBadOverride = NewError(KindInvalid, "bad-tier-override", "err.tier_bad_override")
 
-// windowSpend is the member's net spend (paid minus refunded) since from.
-func windowSpend(ctx context.Context, tx *gorm.DB, memberID int64, from time.Time) (int64, time.Time, error) {
+// SpendDay is t's school day as yyyymmdd, the key of member_spend_days.
+func SpendDay(r Rules, t time.Time) int64 {
+	lt := t.In(r.Location())
+	return int64(lt.Year())*10000 + int64(lt.Month())*100 + int64(lt.Day())
+}
+
+// dayStart turns a yyyymmdd day back into its midnight (school time).
+func dayStart(r Rules, day int64) time.Time {
+	return time.Date(int(day/10000), time.Month(day/100%100), int(day%100), 0, 0, 0, 0, r.Location()).UTC()
+}
+
+// addSpend moves a member's spend on one school day (refunds pass a negative amount).
+func addSpend(ctx context.Context, tx *gorm.DB, memberID, day, amount int64) error {
+	if amount == 0 {
+		return nil
+	}
+	q := `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
+		ON CONFLICT (member_id, day) DO UPDATE SET amount = amount + excluded.amount`
+	if isMySQL(tx) {
+		q = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
+		ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)`
+	}
+	if err := tx.WithContext(ctx).Exec(q, memberID, day, amount).Error; err != nil {
+		return fmt.Errorf("models: member spend: %w", err)
+	}
+	return nil
+}
+
+// windowSpend is the member's net spend (paid minus refunded) on the school
+// days after the one `from` falls on, and the first such day with spend.
+func windowSpend(ctx context.Context, tx *gorm.DB, r Rules, memberID int64, from time.Time) (int64, time.Time, error) {
 	var row struct {
 		Spend  int64
-		Oldest *string
+		Oldest *int64
 	}
-	err := tx.WithContext(ctx).Raw(`SELECT COALESCE(SUM(paid - refunded), 0) AS spend, MIN(at) AS oldest
-		FROM purchases WHERE member_id = ? AND at > ?`, memberID, from.UTC()).Scan(&row).Error
+	err := tx.WithContext(ctx).Raw(`SELECT COALESCE(SUM(amount), 0) AS spend, MIN(CASE WHEN amount > 0 THEN day END) AS oldest
+		FROM member_spend_days WHERE member_id = ? AND day > ?`, memberID, SpendDay(r, from)).Scan(&row).Error
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("models: window spend: %w", err)
 	}
 	var oldest time.Time
 	if row.Oldest != nil {
-		oldest, _ = parseDBTime(*row.Oldest)
+		oldest = dayStart(r, *row.Oldest)
 	}
 	return row.Spend, oldest, nil
 }
@@ -287,7 +316,7 @@ func EvaluateTiers(ctx context.Context, db *DB, now time.Time) (int, error) {
 			if err != nil {
 				return err
 			}
-			spend, _, err := windowSpend(ctx, tx, id, WindowStart(rules, now))
+			spend, _, err := windowSpend(ctx, tx, rules, id, WindowStart(rules, now))
 			if err != nil {
 				return err
 			}
@@ -330,7 +359,7 @@ func MemberTierProgress(ctx context.Context, db *gorm.DB, now time.Time, memberI
 	if tier == "" {
 		return TierProgress{}, ErrMemberNotFound
 	}
-	spend, oldest, err := windowSpend(ctx, db, memberID, WindowStart(rules, now))
+	spend, oldest, err := windowSpend(ctx, db, rules, memberID, WindowStart(rules, now))
 	if err != nil {
 		return TierProgress{}, err
 	}
