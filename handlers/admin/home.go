@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/handlers/render"
@@ -13,7 +15,9 @@ func (h handler) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	counts, err := models.SchoolCounts(ctx, h.DB.R)
+	local := h.Now().In(h.Loc)
+	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, h.Loc).UTC()
+	counts, err := models.SchoolCounts(ctx, h.DB.R, dayStart)
 	if err != nil {
 		return err
 	}
