@@ -47,6 +47,7 @@ func SeedDemo(ctx context.Context, db *DB, now time.Time, loc *time.Location) (b
 		demoLoyalty,
 		demoLedger,
 		demoPortal,
+		demoShifts,
 	}
 	for _, step := range steps {
 		if err := step(ctx, d); err != nil {
