@@ -27,7 +27,9 @@ type deskSchool struct {
 	m      models.MemberView
 }
 
-func newDeskSchool(t *testing.T, db *models.DB) *deskSchool {
+func newDeskSchool(t *testing.T, db *models.DB) *deskSchool { return newDeskSchoolTB(t, db) }
+
+func newDeskSchoolTB(t testing.TB, db *models.DB) *deskSchool {
 	t.Helper()
 	a := apptest.New(t, db)
 	ctx := context.Background()
