@@ -68,55 +68,69 @@ func (idemRow) TableName() string { return "idempotency_keys" }
 // RunIdempotent runs fn in one transaction and stores its answer under the
 // key in that same transaction, so a retry with the same key and body gets
 // the first answer back and changes nothing, and the same key with another
-// body is refused with ErrIdempotencyReuse. The key is claimed first: a
-// concurrent duplicate waits on the unique index, then fails, is retried and
-// replays. Refusals (fn returning an error) store nothing and change nothing,
-// so a retry after the cause is fixed is evaluated afresh.
+// body is refused with ErrIdempotencyReuse.
+//
+// The common case costs one statement: fn runs, then the key is inserted
+// with the answer. A concurrent twin blocks on the unique index until the
+// first commits, fails, rolls its whole transaction back and replays the
+// stored answer. A refusal (fn returning an error) stores nothing, but first
+// checks whether the key already holds an answer, so a retry of a request
+// that succeeded replays it rather than being judged against the new state.
 func RunIdempotent(ctx context.Context, db *DB, now time.Time, id Idem, fn func(tx *gorm.DB) (int, []byte, error)) (Outcome, error) {
 	if !ValidIdempotencyKey(id.Key) {
 		return Outcome{}, ErrIdempotencyKey
 	}
-	var out Outcome
 	for attempt := 0; attempt < 4; attempt++ {
-		out = Outcome{}
+		var out Outcome
 		err := db.Tx(ctx, func(tx *gorm.DB) error {
-			var prev idemRow
-			err := tx.Where("scope = ? AND idem_key = ?", id.Scope, id.Key).Take(&prev).Error
-			if err == nil {
-				if prev.RequestHash != id.Hash {
-					return ErrIdempotencyReuse
-				}
-				out = Outcome{Status: prev.Status, Body: prev.Response, Replayed: true}
-				return nil
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-			row := idemRow{Scope: id.Scope, IdemKey: id.Key, RequestHash: id.Hash, Response: []byte{}, CreatedAt: now}
-			if err := tx.Create(&row).Error; err != nil {
-				if errors.Is(err, errIdemTwin) {
-					return errIdemTwin
-				}
-				return err
-			}
 			status, body, err := fn(tx)
 			if err != nil {
 				return err
 			}
-			if err := tx.Model(&idemRow{}).Where("id = ?", row.ID).
-				Updates(map[string]any{"status": status, "response": body}).Error; err != nil {
+			row := idemRow{Scope: id.Scope, IdemKey: id.Key, RequestHash: id.Hash, Status: status, Response: body, CreatedAt: now}
+			if err := tx.Create(&row).Error; err != nil {
+				if errors.Is(err, gorm.ErrDuplicatedKey) {
+					return errIdemTwin
+				}
 				return err
 			}
 			out = Outcome{Status: status, Body: body}
 			return nil
 		})
-		if errors.Is(err, errIdemTwin) {
-			continue // a concurrent twin committed first: read its answer
+		if err == nil {
+			return out, nil
 		}
-		if err != nil {
+		_, refused := AsError(err)
+		if !refused && !errors.Is(err, errIdemTwin) {
 			return Outcome{}, fmt.Errorf("models: idempotent %s: %w", id.Scope, err)
 		}
-		return out, nil
+		prev, found, lerr := lookupIdem(ctx, db, id)
+		if lerr != nil {
+			return Outcome{}, lerr
+		}
+		if found {
+			if prev.RequestHash != id.Hash {
+				return Outcome{}, ErrIdempotencyReuse
+			}
+			return Outcome{Status: prev.Status, Body: prev.Response, Replayed: true}, nil
+		}
+		if refused {
+			return Outcome{}, err
+		}
+		// The twin rolled back after all: run again.
 	}
 	return Outcome{}, fmt.Errorf("models: idempotent %s: key kept colliding", id.Scope)
+}
+
+func lookupIdem(ctx context.Context, db *DB, id Idem) (idemRow, bool, error) {
+	var prev idemRow
+	// The writer sees the twin's commit at once (on SQLite the read pool may lag a WAL frame).
+	err := db.W.WithContext(ctx).Where("scope = ? AND idem_key = ?", id.Scope, id.Key).Take(&prev).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return prev, false, nil
+	}
+	if err != nil {
+		return prev, false, fmt.Errorf("models: idempotency lookup: %w", err)
+	}
+	return prev, true, nil
 }
