@@ -428,3 +428,19 @@ func TestDeskShiftReportAndClose(t *testing.T) {
 		apptest.Status(t, resp, 403, "")
 	})
 }
+
+func TestDeskPurchaseThatCrossesGoldSaysSo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		s := newDeskSchool(t, db)
+		cl := s.cashierIn(t, "desk")
+		path := "/cashier/members/" + strconv.FormatInt(s.m.ID, 10)
+		_, page := cl.Get(path)
+		has(t, page, "再消费 ¥5,000.00 即可升级金卡")
+		f := purchaseForm(formKey(t, page), []string{"5000"}, map[string]string{"wechat": "5000"}, "")
+		_, body := cl.HX("POST", path+"/purchase/preview", f)
+		has(t, body, "本单完成后将升级为金卡")
+		resp, body := cl.HX("POST", path+"/purchases", f)
+		apptest.Status(t, resp, 201, body)
+		has(t, body, "恭喜，会员已升级为金卡", `class="tier tier-gold"`)
+	})
+}
