@@ -48,6 +48,7 @@ const (
 	SysBonusForfeited int64 = 17
 	SysValueHeld      int64 = 18
 	SysCNYAdjust      int64 = 19
+	SysCouponDiscount int64 = 20
 )
 
 // clearingAccount maps a recorded payment method to its clearing account.

@@ -16,7 +16,6 @@ var (
 	ErrPaymentsMismatch = NewError(KindInvalid, "payments-mismatch", "err.purchase_payments_mismatch")
 	ErrPointsCap        = NewError(KindInvalid, "points-cap-exceeded", "err.purchase_points_cap")
 	ErrPointsStep       = NewError(KindInvalid, "points-not-whole-fen", "err.purchase_points_step")
-	ErrUnknownCoupon    = NewError(KindInvalid, "unknown-coupon", "err.purchase_unknown_coupon")
 	ErrPurchaseNotFound = NewError(KindNotFound, "unknown-purchase", "err.purchase_unknown")
 )
 
@@ -53,12 +52,24 @@ type PurchaseInput struct {
 type Quote struct {
 	Total          int64 `json:"total"`
 	TierDiscount   int64 `json:"tier_discount"`
+	CouponDiscount int64 `json:"coupon_discount"`
 	PointsDiscount int64 `json:"points_discount"`
 	Discount       int64 `json:"discount"`
 	Due            int64 `json:"due"` // what payments must add up to
 	PointsEarned   int64 `json:"points_earned"`
 	RedeemCap      int64 `json:"redeem_cap"` // most fen points may pay
 	earn           []EarnLine
+	afterTier      []int64 // each line after the tier discount, before coupons
+}
+
+// CouponLines are the bill's lines as coupons see them: after the tier
+// discount, before coupons and points.
+func (q Quote) CouponLines(items []PurchaseItem) []CouponLine {
+	out := make([]CouponLine, len(items))
+	for i, it := range items {
+		out[i] = CouponLine{Category: it.Category, Amount: q.afterTier[i]}
+	}
+	return out
 }
 
 // QuotePurchase prices items for a member of tier who redeems points: tier
@@ -66,12 +77,20 @@ type Quote struct {
 // RedeemCapPercent of the bill after the tier discount), and the points the
 // money part will earn at the current tier.
 func QuotePurchase(r Rules, tier string, items []PurchaseItem, pointsToRedeem int64) (Quote, error) {
+	return QuoteWithCoupons(r, tier, items, pointsToRedeem, nil)
+}
+
+// QuoteWithCoupons is QuotePurchase with coupon discounts per line (from
+// PriceCoupons) taken after the tier discount and before points-for-cash,
+// whose cap is a share of what is left.
+func QuoteWithCoupons(r Rules, tier string, items []PurchaseItem, pointsToRedeem int64, couponPerLine []int64) (Quote, error) {
 	f := map[string]string{}
 	if len(items) == 0 {
 		f["items"] = "err.required"
 	}
 	var q Quote
 	after := make([]int64, len(items))
+	q.afterTier = make([]int64, len(items))
 	for i, it := range items {
 		k := "items[" + strconv.Itoa(i) + "]"
 		if !validCategory(it.Category) {
@@ -88,6 +107,12 @@ func QuotePurchase(r Rules, tier string, items []PurchaseItem, pointsToRedeem in
 		}
 		q.TierDiscount += d
 		after[i] = it.Amount - d
+		q.afterTier[i] = after[i]
+		if i < len(couponPerLine) {
+			c := min(couponPerLine[i], after[i])
+			q.CouponDiscount += c
+			after[i] -= c
+		}
 	}
 	if pointsToRedeem < 0 {
 		f["points_to_redeem"] = "err.ledger_bad_amount"
@@ -98,7 +123,7 @@ func QuotePurchase(r Rules, tier string, items []PurchaseItem, pointsToRedeem in
 	if len(f) > 0 {
 		return q, Invalid(f)
 	}
-	bill := q.Total - q.TierDiscount
+	bill := q.Total - q.TierDiscount - q.CouponDiscount
 	q.RedeemCap = RedeemCap(r, bill)
 	if pointsToRedeem > 0 {
 		fen, ok := RedeemValue(r, pointsToRedeem)
@@ -111,7 +136,7 @@ func QuotePurchase(r Rules, tier string, items []PurchaseItem, pointsToRedeem in
 		}
 		q.PointsDiscount = fen
 	}
-	q.Discount = q.TierDiscount + q.PointsDiscount
+	q.Discount = q.TierDiscount + q.CouponDiscount + q.PointsDiscount
 	q.Due = bill - q.PointsDiscount
 	shares := ShareOf(q.PointsDiscount, after)
 	q.earn = make([]EarnLine, len(items))
@@ -142,11 +167,7 @@ func validMethod(m string) bool {
 
 // checkPayments validates the split payment against what is due and returns
 // the sums per method.
-func checkPayments(q Quote, ps []Payment, coupons []string) (map[string]int64, error) {
-	if len(coupons) > 0 {
-		// Coupons arrive with their own issue; until then every code is unknown.
-		return nil, ErrUnknownCoupon.With(coupons[0]).Field("coupon_codes", "err.purchase_unknown_coupon_short")
-	}
+func checkPayments(q Quote, ps []Payment) (map[string]int64, error) {
 	f := map[string]string{}
 	by := map[string]int64{}
 	var sum int64
@@ -178,6 +199,7 @@ type Purchase struct {
 	CampusID       int64
 	Total          int64
 	TierDiscount   int64
+	CouponDiscount int64
 	PointsRedeemed int64
 	PointsDiscount int64
 	Paid           int64
@@ -213,6 +235,9 @@ type PurchaseResult struct {
 	PointsEarned   int64     `json:"points_earned"`
 	PointsRedeemed int64     `json:"points_redeemed"`
 	Discount       int64     `json:"discount"`
+	CouponDiscount int64     `json:"coupon_discount"`
+	CouponsUsed    []string  `json:"coupons_used,omitempty"`
+	CouponIssued   string    `json:"coupon_issued,omitempty"` // a "spend ¥200, get ¥20" coupon this purchase earned
 	Tier           string    `json:"tier"`
 	TierUpgraded   bool      `json:"tier_upgraded"`
 	At             time.Time `json:"at"`
@@ -254,7 +279,23 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	if err != nil {
 		return nil, err
 	}
-	by, err := checkPayments(q, in.Payments, in.CouponCodes)
+	// Coupons are priced on the lines after the tier discount and marked used
+	// in this transaction: a refusal anywhere below gives them back.
+	var cres CouponResult
+	if len(in.CouponCodes) > 0 {
+		cres, err = ApplyCoupons(ctx, tx, now, CouponUse{MemberID: w.MemberID, Codes: in.CouponCodes,
+			Lines: q.CouponLines(in.Items), Actor: in.Actor})
+		if e, ok := AsError(err); ok && len(e.Fields) == 0 {
+			return nil, e.Field("coupon_codes", e.Key) // the form shows it at the coupon box
+		}
+		if err != nil {
+			return nil, err
+		}
+		if q, err = QuoteWithCoupons(r, w.Tier, in.Items, in.PointsToRedeem, cres.PerLine); err != nil {
+			return nil, err
+		}
+	}
+	by, err := checkPayments(q, in.Payments)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +320,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	items, _ := json.Marshal(in.Items)
 	pays, _ := json.Marshal(by)
 	p := Purchase{MemberID: w.MemberID, CampusID: campusOf(in.Actor, w), Total: q.Total, TierDiscount: q.TierDiscount,
-		PointsRedeemed: in.PointsToRedeem, PointsDiscount: q.PointsDiscount, Paid: q.Due, SVPrincipal: principal,
+		CouponDiscount: q.CouponDiscount, PointsRedeemed: in.PointsToRedeem, PointsDiscount: q.PointsDiscount, Paid: q.Due, SVPrincipal: principal,
 		SVBonus: bonus, PointsEarned: q.PointsEarned, Tier: w.Tier, Items: string(items), Payments: string(pays),
 		ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
 	if err := tx.WithContext(ctx).Create(&p).Error; err != nil {
@@ -290,6 +331,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	}
 	d := &draft{Kind: KindPurchase, CampusID: p.CampusID, Actor: in.Actor, RefType: "purchase", RefID: p.ID}
 	d.sys(SysRevenue, AssetCNY, q.Total-q.TierDiscount)
+	d.sys(SysCouponDiscount, AssetCNY, -q.CouponDiscount)
 	d.sys(SysPointsDiscount, AssetCNY, -q.PointsDiscount)
 	d.add(w.Bonus, -bonus)
 	d.add(w.Principal, -principal)
@@ -320,10 +362,34 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 			spend+q.Due); err != nil {
 			return nil, err
 		}
+		if _, err := AfterTierUpgrade(ctx, tx, now, w.MemberID, w.Tier, newTier); err != nil {
+			return nil, err
+		}
 	}
-	return &PurchaseResult{ID: p.ID, MemberID: w.MemberID, Total: q.Total, Paid: q.Due, PointsEarned: q.PointsEarned,
-		PointsRedeemed: in.PointsToRedeem, Discount: q.Discount, Tier: newTier, TierUpgraded: newTier != w.Tier,
-		At: now, Balances: w.balances()}, nil
+	res := &PurchaseResult{ID: p.ID, MemberID: w.MemberID, Total: q.Total, Paid: q.Due, PointsEarned: q.PointsEarned,
+		PointsRedeemed: in.PointsToRedeem, Discount: q.Discount, CouponDiscount: q.CouponDiscount, Tier: newTier,
+		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances()}
+	if err := LinkCouponsToPurchase(ctx, tx, cres, p.ID); err != nil {
+		return nil, err
+	}
+	for _, a := range cres.Applied {
+		res.CouponsUsed = append(res.CouponsUsed, a.Code)
+	}
+	// Triggers: "spend ¥200, get ¥20", purchase stamp cards, a referred
+	// family's first paid enrolment.
+	lines := make([]CouponLine, len(q.earn))
+	for i, e := range q.earn {
+		lines[i] = CouponLine{Category: e.Category, Amount: e.Amount}
+	}
+	after, err := AfterPurchase(ctx, tx, now, PurchaseFacts{PurchaseID: p.ID, MemberID: w.MemberID, Paid: q.Due,
+		Lines: lines, Actor: in.Actor})
+	if err != nil {
+		return nil, err
+	}
+	if after.Coupon != nil {
+		res.CouponIssued = after.Coupon.Code
+	}
+	return res, nil
 }
 
 func sortedKeys(m map[string]int64) []string {

@@ -144,6 +144,7 @@ func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput)
 	// Points.
 	pointsBack := Cumulative(p.PointsRedeemed, p.Paid, p.Refunded, amount)
 	discountBack := Cumulative(p.PointsDiscount, p.Paid, p.Refunded, amount)
+	couponBack := Cumulative(p.CouponDiscount, p.Paid, p.Refunded, amount)
 	reverseTarget := Cumulative(p.PointsEarned, p.Paid, p.Refunded, amount)
 
 	restore, err := restorableDraws(ctx, tx, purchaseJournal, p.ID)
@@ -189,11 +190,11 @@ func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput)
 		reversed = target - short
 	}
 	return finishRefund(ctx, tx, now, in, w, p, purchaseJournal, amount, back, owed, pointsBack, discountBack,
-		reversed, reverseTarget-reversed, returnMoves, reverseMoves)
+		couponBack, reversed, reverseTarget-reversed, returnMoves, reverseMoves)
 }
 
 func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput, w *wallet, p *Purchase, purchaseJournal,
-	amount int64, back, owed map[string]int64, pointsBack, discountBack, reversed, shortfall int64,
+	amount int64, back, owed map[string]int64, pointsBack, discountBack, couponBack, reversed, shortfall int64,
 	returnMoves, reverseMoves []lotMove) (*RefundResult, error) {
 	rev := purchaseJournal
 	d := &draft{Kind: KindRefund, CampusID: campusOf(in.Actor, w), Actor: in.Actor, RefType: "purchase", RefID: p.ID,
@@ -203,8 +204,9 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 	for _, m := range sortedKeys(owed) {
 		d.sys(clearingAccount[m], AssetCNY, owed[m])
 	}
-	d.sys(SysRevenue, AssetCNY, -(amount + discountBack))
+	d.sys(SysRevenue, AssetCNY, -(amount + discountBack + couponBack))
 	d.sys(SysPointsDiscount, AssetCNY, discountBack)
+	d.sys(SysCouponDiscount, AssetCNY, couponBack)
 	d.add(w.Points, pointsBack)
 	d.sys(SysPointsSpent, AssetPoints, -pointsBack)
 	d.add(w.Points, -reversed)
@@ -226,6 +228,13 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 	if err := tx.WithContext(ctx).Exec(`UPDATE purchases SET refunded = refunded + ?, points_reversed = points_reversed + ? WHERE id = ?`,
 		amount, reversed, p.ID).Error; err != nil {
 		return nil, fmt.Errorf("models: refund: %w", err)
+	}
+	// A purchase refunded in full gives back the coupons it spent, those
+	// still inside their validity window.
+	if p.Refunded+amount == p.Paid {
+		if _, err := RestoreCoupons(ctx, tx, now, p.ID); err != nil {
+			return nil, err
+		}
 	}
 	// The refund lowers the spend of the day the purchase was made.
 	rules, err := LoadRules(ctx, tx, now)
