@@ -42,23 +42,7 @@ func (m members) cardImage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	card, err := models.CurrentCard(c.UserContext(), m.DB.R, id)
-	if err != nil {
-		return err
-	}
-	imgs := models.CardImages{Dir: m.DataDir, Secret: m.Secret}
-	etag := imgs.ETag(card.CardNo, card.Version)
-	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, "private, max-age=300")
-	if c.Get(fiber.HeaderIfNoneMatch) == etag {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	png, err := imgs.PNG(card.CardNo, card.Version)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "image/png")
-	return c.Send(png)
+	return m.CardPNG(c, id)
 }
 
 func (m members) cardFreeze(c *fiber.Ctx) error {

@@ -19,23 +19,7 @@ func (h handler) cardImage(c *fiber.Ctx) error {
 	if err := models.CheckMemberAccess(ctx, h.DB.R, render.User(c), id); err != nil {
 		return err
 	}
-	card, err := models.CurrentCard(ctx, h.DB.R, id)
-	if err != nil {
-		return err
-	}
-	imgs := models.CardImages{Dir: h.DataDir, Secret: h.Secret}
-	etag := imgs.ETag(card.CardNo, card.Version)
-	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderCacheControl, "private, max-age=300")
-	if c.Get(fiber.HeaderIfNoneMatch) == etag {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	png, err := imgs.PNG(card.CardNo, card.Version)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "image/png")
-	return c.Send(png)
+	return h.CardPNG(c, id)
 }
 
 func (h handler) cardFreeze(c *fiber.Ctx) error {
