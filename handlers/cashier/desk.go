@@ -29,7 +29,8 @@ type panel struct {
 	Progress  models.TierProgress
 	Purchases []models.Purchase
 	Topups    []models.Topup
-	Coupons   int
+	Coupons   int                 // how many the member can use now
+	Usable    []models.CouponView // those coupons, for the purchase form
 	Rules     models.Rules
 
 	Action   string // purchase, purchase-done, topup, topup-done, refunds, refund, refund-done
@@ -124,6 +125,7 @@ func (h handler) loadPanel(c *fiber.Ctx, memberID int64, audited bool) (*panel, 
 	for _, cp := range cs {
 		if cp.Usable {
 			p.Coupons++
+			p.Usable = append(p.Usable, cp)
 		}
 	}
 	return p, nil

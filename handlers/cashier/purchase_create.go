@@ -54,7 +54,7 @@ func (h handler) purchaseCreate(c *fiber.Ctx) error {
 	}
 	out, err := models.RecordPurchase(ctx, h.DB, h.Now(), models.Idem{Scope: scope(c), Key: f.Key, Hash: pr.hash(id)},
 		models.PurchaseInput{MemberID: id, Items: pr.items, Payments: pr.payments, PointsToRedeem: pr.points,
-			Actor: actor(c, d.Shift)})
+			CouponCodes: pr.coupons, Actor: actor(c, d.Shift)})
 	if err != nil {
 		msg, fields, ierr := h.formError(c, err, pr.fieldName)
 		if ierr != nil {

@@ -23,6 +23,8 @@ type purchaseForm struct {
 	Lines  []lineForm
 	Points string
 	Pay    map[string]string // method → typed amount
+	// Chosen are the codes of the coupons ticked for this purchase.
+	Chosen map[string]bool
 
 	Quote   *models.Quote
 	Paying  int64 // what the typed payments add up to
@@ -62,6 +64,7 @@ type parsed struct {
 	lineOf   []int // items[i] came from form line lineOf[i]
 	payments []models.Payment
 	points   int64
+	coupons  []string
 	fields   map[string]string
 }
 
@@ -105,6 +108,13 @@ func readPurchaseForm(c *fiber.Ctx) (*purchaseForm, *parsed) {
 			pr.fields["pay_"+m] = "err.cashier_bad_money"
 		case !blank && fen > 0:
 			pr.payments = append(pr.payments, models.Payment{Method: m, Amount: fen})
+		}
+	}
+	f.Chosen = map[string]bool{}
+	for _, code := range args.PeekMulti("coupon") {
+		if c := strings.TrimSpace(string(code)); c != "" && !f.Chosen[c] {
+			f.Chosen[c] = true
+			pr.coupons = append(pr.coupons, c)
 		}
 	}
 	pts, ok := parsePoints(f.Points)
@@ -153,7 +163,8 @@ func (pr *parsed) hash(memberID int64) string {
 		I []models.PurchaseItem `json:"i"`
 		P []models.Payment      `json:"p"`
 		R int64                 `json:"r"`
-	}{memberID, pr.items, pr.payments, pr.points})
+		C []string              `json:"c,omitempty"`
+	}{memberID, pr.items, pr.payments, pr.points, pr.coupons})
 	return models.RequestHash([]byte("desk-purchase"), b)
 }
 

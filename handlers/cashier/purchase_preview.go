@@ -68,8 +68,23 @@ func (h handler) quote(c *fiber.Ctx, p *panel, f *purchaseForm, pr *parsed, fill
 		return
 	}
 	q, err := models.QuotePurchase(p.Rules, p.M.Tier, pr.items, 0)
+	var couponLines []int64
+	if err == nil && len(pr.coupons) > 0 {
+		// Ticked coupons are priced as the purchase will price them; one that
+		// does not fit this bill is explained at the coupon list.
+		res, cerr := models.ValidateCoupons(c.UserContext(), h.DB.R, h.Now(), p.M.ID, pr.coupons, q.CouponLines(pr.items))
+		if e, ok := models.AsError(cerr); ok {
+			f.Errors["coupons"] = h.T(c, e.Key, e.Args...)
+		} else if cerr != nil {
+			f.Message = h.T(c, "err.internal")
+			return
+		} else {
+			couponLines = res.PerLine
+			q, err = models.QuoteWithCoupons(p.Rules, p.M.Tier, pr.items, 0, couponLines)
+		}
+	}
 	if err == nil && pr.points > 0 {
-		q, err = models.QuotePurchase(p.Rules, p.M.Tier, pr.items, pr.points)
+		q, err = models.QuoteWithCoupons(p.Rules, p.M.Tier, pr.items, pr.points, couponLines)
 	}
 	if err != nil {
 		msg, fields, ierr := h.formError(c, err, pr.fieldName)
@@ -82,7 +97,7 @@ func (h handler) quote(c *fiber.Ctx, p *panel, f *purchaseForm, pr *parsed, fill
 			f.Errors[k] = v
 		}
 		// Still show the bill without the refused points.
-		if q2, err2 := models.QuotePurchase(p.Rules, p.M.Tier, pr.items, 0); err2 == nil {
+		if q2, err2 := models.QuoteWithCoupons(p.Rules, p.M.Tier, pr.items, 0, couponLines); err2 == nil {
 			q = q2
 		} else {
 			f.focus(0)
