@@ -3,19 +3,13 @@ package models_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"starcard/models"
 	"starcard/models/dbtest"
 )
 
 func TestDemoSchoolHasMembersCardsAndCheckins(t *testing.T) {
-	db := dbtest.SQLite(t)
-	start := time.Now()
-	if _, err := models.SeedDemo(context.Background(), db, memNow, memLoc); err != nil {
-		t.Fatal(err)
-	}
-	took := time.Since(start)
+	db := dbtest.DemoSQLite(t, memNow, memLoc)
 	members := countRows(t, db, "SELECT COUNT(*) FROM members")
 	classes := countRows(t, db, "SELECT COUNT(*) FROM classes")
 	cards := countRows(t, db, "SELECT COUNT(*) FROM cards WHERE status = 'active'")
@@ -23,8 +17,8 @@ func TestDemoSchoolHasMembersCardsAndCheckins(t *testing.T) {
 	consent := countRows(t, db, "SELECT COUNT(DISTINCT guardian_id) FROM consent_grants")
 	guardians := countRows(t, db, "SELECT COUNT(*) FROM guardians")
 	checkins := countRows(t, db, "SELECT COUNT(*) FROM checkins")
-	t.Logf("demo: %d members, %d classes, %d families with siblings, %d/%d guardians consented, %d check-ins in %s",
-		members, classes, twoKids, consent, guardians, checkins, took)
+	t.Logf("demo: %d members, %d classes, %d families with siblings, %d/%d guardians consented, %d check-ins",
+		members, classes, twoKids, consent, guardians, checkins)
 	if members != 200 || classes != 10 || cards != 200 || twoKids == 0 || consent < guardians*7/10 || checkins < 10000 {
 		t.Fatal("demo school is not as promised")
 	}

@@ -234,11 +234,8 @@ func TestGuardianPassword(t *testing.T) {
 // TestDemoParentCanLogIn: the demo school's first parent logs in with the
 // demo password, and the complaints workflow has feedback to show.
 func TestDemoParentCanLogIn(t *testing.T) {
-	db := dbtest.SQLite(t)
+	db := dbtest.DemoSQLite(t, paNow, time.FixedZone("CST", 8*3600))
 	ctx := context.Background()
-	if _, err := models.SeedDemo(ctx, db, paNow, time.FixedZone("CST", 8*3600)); err != nil {
-		t.Fatal(err)
-	}
 	var phone string
 	db.R.Raw("SELECT phone FROM guardians ORDER BY id LIMIT 1").Scan(&phone)
 	if _, err := models.LoginWithPassword(ctx, db, paNow, phone, models.DemoPassword, "", ""); err != nil {

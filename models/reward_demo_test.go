@@ -9,11 +9,8 @@ import (
 )
 
 func TestDemoSchoolHasLoyaltyLevers(t *testing.T) {
-	db := dbtest.SQLite(t)
+	db := dbtest.DemoSQLite(t, lyNow, lyShanghai)
 	ctx := context.Background()
-	if _, err := models.SeedDemo(ctx, db, lyNow, lyShanghai); err != nil {
-		t.Fatal(err)
-	}
 	rs, err := models.ListRewards(ctx, db.R)
 	if err != nil || len(rs) != 5 {
 		t.Fatalf("demo rewards: %d %v", len(rs), err)

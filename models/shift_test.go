@@ -152,13 +152,10 @@ func TestReceiptNumbers(t *testing.T) {
 }
 
 func TestDemoShifts(t *testing.T) {
-	db := dbtest.SQLite(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)
 	loc := time.FixedZone("CST", 8*3600)
-	if _, err := models.SeedDemo(ctx, db, now, loc); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.DemoSQLite(t, now, loc)
 	var closed int64
 	db.R.Raw("SELECT COUNT(*) FROM shifts WHERE closed_at IS NOT NULL AND counted_cash = expected_cash").Scan(&closed)
 	if closed != 2 {

@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,14 +15,15 @@ import (
 	"starcard/models/dbtest"
 )
 
+// demoNow is when the browser tests' demo school is seeded: once per run,
+// shared by every test through dbtest.DemoSQLite.
+var demoNow = time.Now().UTC().Truncate(time.Second)
+
 func adminBrowser(t *testing.T) (*apptest.App, *rod.Page, string) {
 	t.Helper()
 	b := apptest.Browser(t)
-	db := dbtest.SQLite(t)
-	now := time.Now().UTC()
-	if _, err := models.SeedDemo(context.Background(), db, now, apptest.Shanghai); err != nil {
-		t.Fatal(err)
-	}
+	now := demoNow
+	db := dbtest.DemoSQLite(t, now, apptest.Shanghai)
 	a := apptest.New(t, db)
 	a.Clock.T = now
 	a.Staff(t, "boss", models.RoleAdmin)

@@ -191,10 +191,7 @@ func TestImportPageShowsLineErrorsInChinese(t *testing.T) {
 }
 
 func TestClassCardSheet(t *testing.T) {
-	db := dbtest.SQLite(t)
-	if _, err := models.SeedDemo(context.Background(), db, time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC), apptest.Shanghai); err != nil {
-		t.Fatal(err)
-	}
+	db := dbtest.DemoSQLite(t, time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC), apptest.Shanghai)
 	a := apptest.New(t, db)
 	a.Staff(t, "boss", models.RoleAdmin)
 	cl := a.Client(t)

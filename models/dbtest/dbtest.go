@@ -117,3 +117,68 @@ func Dialects() []string {
 	}
 	return []string{"sqlite"}
 }
+
+var (
+	demoMu        sync.Mutex
+	demoDir       string
+	demoTemplates = map[string]string{}
+)
+
+// DemoSQLite opens a SQLite database holding the demo school as
+// models.SeedDemo fills it at now in loc. The demo is built once per test
+// process for each (now, UTC offset) and copied for every test that asks,
+// so tests that look at the demo do not each pay for seeding it.
+func DemoSQLite(t testing.TB, now time.Time, loc *time.Location) *models.DB {
+	t.Helper()
+	_, off := now.In(loc).Zone()
+	key := fmt.Sprintf("%d/%d", now.UnixNano(), off)
+	demoMu.Lock()
+	tpl, ok := demoTemplates[key]
+	if !ok {
+		var err error
+		if demoDir == "" {
+			if demoDir, err = os.MkdirTemp("", "starcard-demo-"); err != nil {
+				demoMu.Unlock()
+				t.Fatal(err)
+			}
+		}
+		tpl = filepath.Join(demoDir, fmt.Sprintf("demo-%d.db", len(demoTemplates)))
+		if err := buildDemo(tpl, now, loc); err != nil {
+			demoMu.Unlock()
+			t.Fatal(err)
+		}
+		demoTemplates[key] = tpl
+	}
+	demoMu.Unlock()
+	path := filepath.Join(t.TempDir(), "demo.db")
+	b, err := os.ReadFile(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.Open("sqlite:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func buildDemo(path string, now time.Time, loc *time.Location) error {
+	ctx := context.Background()
+	db, err := models.Open("sqlite:" + path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := migrations.Up(ctx, db.SQL(), "sqlite"); err != nil {
+		return err
+	}
+	if _, err := models.SeedDemo(ctx, db, now, loc); err != nil {
+		return err
+	}
+	// Fold the write-ahead log into the file so that a plain copy is whole.
+	return db.W.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+}
