@@ -128,17 +128,22 @@ func TestImportXLSX(t *testing.T) {
 	}
 }
 
-// TestImportTenThousandRows times a 10,000-row import in one transaction
-// (the issue asks for < 30 s). Skipped with -short.
+// TestImportTenThousandRows imports 10,000 rows in one transaction and logs
+// the time (the issue asks for < 30 s; BENCHMARKS.md has the figures). Under
+// the race detector it imports 2,000, which proves the same batching.
 func TestImportTenThousandRows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
+	}
+	rowsN := 10000
+	if raceOn {
+		rowsN = 2000
 	}
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		newMemSchool(t, db)
 		var b strings.Builder
 		b.WriteString("学员姓名,出生日期,校区,班级,家长姓名,家长手机,关系,已授权\n")
-		for i := 0; i < 10000; i++ {
+		for i := 0; i < rowsN; i++ {
 			fmt.Fprintf(&b, "学员%d,2021-05-01,阳光校区,小一班,家长%d,139%08d,妈妈,是\n", i, i, i)
 		}
 		ctx := context.Background()
@@ -159,18 +164,18 @@ func TestImportTenThousandRows(t *testing.T) {
 			return err
 		})
 		took := time.Since(start)
-		t.Logf("10,000 rows: preview %s, total %s", previewed.Round(time.Millisecond), took.Round(time.Millisecond))
-		if err != nil || n != 10000 || last != 10000 {
+		t.Logf("%d rows: preview %s, total %s", rowsN, previewed.Round(time.Millisecond), took.Round(time.Millisecond))
+		if err != nil || n != rowsN || last != rowsN {
 			t.Fatalf("import: %d rows, progress %d, %v", n, last, err)
 		}
 		// The batched path leaves the same member as CreateMember would.
-		ids, _, err := models.SearchMemberIDs(ctx, db.R, models.SearchQuery{Q: "00009999"})
+		ids, _, err := models.SearchMemberIDs(ctx, db.R, models.SearchQuery{Q: fmt.Sprintf("%08d", rowsN-1)})
 		if err != nil || len(ids) != 1 {
 			t.Fatalf("phone tail search after import: %v %v", ids, err)
 		}
 		vs, _ := models.MemberViews(ctx, db.R, ids)
 		v := vs[0]
-		if v.Name != "学员9999" || !v.Consent || v.Status != "active" || v.ClassName != "小一班" || len(v.Guardians) != 1 {
+		if v.Name != fmt.Sprintf("学员%d", rowsN-1) || !v.Consent || v.Status != "active" || v.ClassName != "小一班" || len(v.Guardians) != 1 {
 			t.Fatalf("imported member: %+v", v)
 		}
 		if byCard, _, _ := models.SearchMemberIDs(ctx, db.R, models.SearchQuery{Q: v.CardNo}); len(byCard) != 1 {
