@@ -6,17 +6,6 @@ import (
 	"time"
 )
 
-// Money formats an amount in fen as yuan with two decimals and thousands
-// separators: 123456 → "¥1,234.56".
-func Money(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign = "-"
-		fen = -fen
-	}
-	return sign + "¥" + Thousands(fen/100) + "." + pad2(fen%100)
-}
-
 // Yuan formats fen as a plain decimal for form inputs: 123456 → "1234.56".
 func Yuan(fen int64) string {
 	sign := ""
@@ -50,14 +39,6 @@ func Thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
-}
-
-// MaskPhone hides the middle of a mobile number: 13912341234 → 139****1234.
-func MaskPhone(p string) string {
-	if len(p) < 7 {
-		return strings.Repeat("*", len(p))
-	}
-	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
 }
 
 // InZone converts t to the school's time zone for display.

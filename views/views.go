@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"starcard/models"
 )
 
 //go:embed layouts/*.html partials/*.html pages i18n/*.toml
@@ -112,10 +114,10 @@ func (e *Engine) funcs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"t":         func(id string, args ...any) string { return e.Catalog.T(lang, id, args...) },
 		"lang":      func() string { return lang },
-		"money":     Money,
+		"money":     models.Yuan, // one format for pages and messages
 		"yuan":      Yuan,
 		"thousands": Thousands,
-		"maskPhone": MaskPhone,
+		"maskPhone": models.MaskPhone, // the PIPL rule lives with the domain
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"starcard/models"
 )
 
 func TestCatalogHasEveryLanguageAndEngineParses(t *testing.T) {
@@ -95,11 +97,11 @@ func TestMoneyAndMasks(t *testing.T) {
 		want string
 	}{{0, "¥0.00"}, {5, "¥0.05"}, {123456, "¥1,234.56"}, {-2000, "-¥20.00"}, {100000000, "¥1,000,000.00"}}
 	for _, c := range cases {
-		if got := Money(c.fen); got != c.want {
-			t.Errorf("Money(%d) = %q, want %q", c.fen, got, c.want)
+		if got := models.Yuan(c.fen); got != c.want {
+			t.Errorf("Yuan(%d) = %q, want %q", c.fen, got, c.want)
 		}
 	}
-	if got := MaskPhone("13912341234"); got != "139****1234" {
+	if got := models.MaskPhone("13912341234"); got != "139****1234" {
 		t.Errorf("MaskPhone = %q", got)
 	}
 	if got := Thousands(1280); got != "1,280" {

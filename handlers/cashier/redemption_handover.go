@@ -7,7 +7,6 @@ import (
 
 	"starcard/handlers/render"
 	"starcard/models"
-	"starcard/views"
 )
 
 // registerRedemptions mounts the reward hand-over desk at /cashier/redemptions:
@@ -76,7 +75,7 @@ func (h handler) redemptionHandover(c *fiber.Ctx) error {
 	}
 	msg := h.T(c, "redemption.handed", v.RewardName, v.MemberName)
 	if v.Cash > 0 {
-		msg += " " + h.T(c, "redemption.collect_cash", views.Money(v.Cash))
+		msg += " " + h.T(c, "redemption.collect_cash", models.Yuan(v.Cash))
 	}
 	return h.redemptionPage(c, fiber.StatusOK, "desk", redemptionData{Current: v, Done: true}, render.View{Flash: msg, FlashKind: "ok"})
 }

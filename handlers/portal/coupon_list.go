@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/models"
-	"starcard/views"
 )
 
 // couponItem is a coupon with its face value and condition in words.
@@ -53,10 +52,10 @@ func (h handler) couponItem(c *fiber.Ctx, cv models.CouponView) couponItem {
 	case models.CouponGift:
 		it.Face = h.T(c, "portal.coupon.gift")
 	default:
-		it.Face = views.Money(cv.AmountOff)
+		it.Face = models.Yuan(cv.AmountOff)
 	}
 	if cv.MinSpend > 0 {
-		it.Cond = h.T(c, "portal.coupon.min_spend", views.Money(cv.MinSpend))
+		it.Cond = h.T(c, "portal.coupon.min_spend", models.Yuan(cv.MinSpend))
 	} else {
 		it.Cond = h.T(c, "portal.coupon.no_min")
 	}
