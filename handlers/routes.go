@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"starcard/handlers/access"
 	"starcard/handlers/account"
 	"starcard/handlers/admin"
 	"starcard/handlers/api"
@@ -23,6 +24,7 @@ import (
 	"starcard/handlers/render"
 	"starcard/handlers/staff"
 	"starcard/models"
+	"starcard/models/security"
 	"starcard/static"
 )
 
@@ -39,6 +41,8 @@ type Options struct {
 	// ProxyHeader, when set, is trusted for the client IP (behind a proxy).
 	ProxyHeader    string
 	TrustedProxies []string
+	// Table is the route authorization table; nil means access.Table.
+	Table []access.Rule
 }
 
 // App is the assembled application.
@@ -46,10 +50,33 @@ type App struct {
 	Fiber   *fiber.App
 	Doc     *api.Doc
 	Metrics *middleware.Metrics
+	Guard   *access.Guard
 }
 
-// New builds the application on d.
+// New builds the application on d; it panics with the list of routes when
+// the mounted routes and the access table disagree, so no route ever runs
+// without its line.
 func New(d *render.Deps, o Options) *App {
+	a, err := Build(d, o)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// Build builds the application on d, or says which routes have no line in
+// the access table (and which lines no route).
+func Build(d *render.Deps, o Options) (*App, error) {
+	if o.Table == nil {
+		o.Table = access.Table
+	}
+	if d.Throttle == nil {
+		d.Throttle = security.NewThrottle(d.DB)
+	}
+	g, err := access.NewGuard(d, o.Table)
+	if err != nil {
+		return nil, err
+	}
 	if o.LoginRate == 0 {
 		o.LoginRate = 10
 	}
@@ -69,6 +96,7 @@ func New(d *render.Deps, o Options) *App {
 	}
 	f := fiber.New(cfg)
 	m := middleware.NewMetrics()
+	root := g.Router(f)
 
 	f.Use(recover.New())
 	f.Use(requestid.New())
@@ -77,18 +105,18 @@ func New(d *render.Deps, o Options) *App {
 		ReferrerPolicy: "same-origin", PermissionPolicy: "camera=(self), microphone=(), geolocation=()"}))
 	f.Use(middleware.Lang())
 
-	f.Use("/static", func(c *fiber.Ctx) error {
+	root.Use("/static", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		return c.Next()
 	}, filesystem.New(filesystem.Config{Root: http.FS(static.Files)}))
-	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	f.Get("/readyz", func(c *fiber.Ctx) error {
+	root.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	root.Get("/readyz", func(c *fiber.Ctx) error {
 		if err := d.DB.Ping(c.UserContext()); err != nil {
 			return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
 		}
 		return c.SendString("ready")
 	})
-	f.Get("/metrics", func(c *fiber.Ctx) error {
+	root.Get("/metrics", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 		m.Write(c, d.DB)
 		return nil
@@ -96,16 +124,16 @@ func New(d *render.Deps, o Options) *App {
 
 	// The JSON API: bearer tokens, no cookies, so no CSRF.
 	limit := loginLimiter(o.LoginRate)
-	doc := api.Register(f.Group("/api/v1"), d, limit)
+	doc := api.Register(root.Group("/api/v1"), d, limit)
 
 	// Hypermedia surfaces: CSRF and the staff session.
-	web := f.Group("", middleware.CSRF(d.Secure), middleware.Staff(d))
+	// Who may call each route comes from its line in access.Table.
+	web := root.Group("", middleware.CSRF(d), middleware.Staff(d))
 	account.Register(web, d, limit)
-	backOffice := []models.Role{models.RoleAdmin, models.RoleServiceHead, models.RoleCampusManager}
-	admin.Register(web.Group("/admin", middleware.RequireRole(backOffice...)), d)
-	cashier.Register(web.Group("/cashier", middleware.RequireRole(models.RoleCashier, models.RoleCampusManager, models.RoleAdmin)), d)
-	staff.Register(web.Group("/staff", middleware.RequireRole(models.RoleTeacher, models.RoleCampusManager, models.RoleAdmin)), d)
-	kiosk.Register(web.Group("/kiosk", middleware.RequireRole(models.RoleKiosk, models.RoleCampusManager, models.RoleAdmin)), d)
+	admin.Register(web.Group("/admin"), d)
+	cashier.Register(web.Group("/cashier"), d)
+	staff.Register(web.Group("/staff"), d)
+	kiosk.Register(web.Group("/kiosk"), d)
 	// The portal's public forms send SMS codes and create referrals: limit
 	// them per client address as well as per phone (the portal's own rule).
 	publicLimit := ipLimiter(o.LoginRate * 2)
@@ -115,7 +143,10 @@ func New(d *render.Deps, o Options) *App {
 
 	// Anything else is a 404 through the ErrorHandler.
 	f.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
-	return &App{Fiber: f, Doc: doc, Metrics: m}
+	if err := g.Verify(f.GetRoutes(true)); err != nil {
+		return nil, err
+	}
+	return &App{Fiber: f, Doc: doc, Metrics: m, Guard: g}, nil
 }
 
 // ErrRateLimited is returned when login or token attempts come too fast.

@@ -210,14 +210,33 @@ func RedeemMemberCoupon(ctx context.Context, db *DB, now time.Time, actor Actor,
 	return out, nil
 }
 
-// couponRedeemFailure is one failed phone + code attempt.
-type couponRedeemFailure struct {
-	ID       int64
-	LimitKey string
-	At       time.Time
+// giveSlots returns the slots an attempt took that did not fail by a wrong
+// code; a failure to give one back only makes the limit stricter.
+func giveSlots(ctx context.Context, db *DB, keys []string) {
+	for _, k := range keys {
+		_ = GiveSlot(ctx, db.W, k)
+	}
 }
 
-func (couponRedeemFailure) TableName() string { return "coupon_redeem_failures" }
+// checkCouponCampus refuses a member outside the caller's campuses as unknown.
+func checkCouponCampus(ctx context.Context, tx *gorm.DB, campuses []int64, memberID int64) error {
+	if campuses == nil {
+		return nil
+	}
+	cs, err := ObjectCampuses(ctx, tx, ObjectMember, memberID)
+	if errors.Is(err, ErrNotFound) {
+		return ErrMemberNotFound
+	}
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if containsID(campuses, c) {
+			return nil
+		}
+	}
+	return ErrMemberNotFound
+}
 
 // CouponRedeem names a coupon to redeem: the member and the coupon's code
 // (after a card scan), or the guardian's phone and the 6-digit code.
@@ -226,6 +245,9 @@ type CouponRedeem struct {
 	Code       string `json:"code,omitempty"`
 	Phone      string `json:"phone,omitempty"`
 	VerifyCode string `json:"verify_code,omitempty"`
+	// Campuses limits the coupons found to members of these campuses (the
+	// caller's); nil is every campus. Another campus's coupon is not found.
+	Campuses []int64 `json:"-"`
 }
 
 // CouponJSON is a redeemed coupon as the API answers it.
@@ -248,8 +270,14 @@ type CouponJSON struct {
 // refused with ErrCouponRateLimited until the window passes, so a code
 // cannot be found by trying all million.
 func RedeemCouponByPhone(ctx context.Context, db *DB, now time.Time, actor Actor, phone, verify string) (*RedeemedCoupon, error) {
+	return RedeemCouponByPhoneIn(ctx, db, now, actor, nil, phone, verify)
+}
+
+// RedeemCouponByPhoneIn is RedeemCouponByPhone for a desk that serves only
+// campuses (nil: every campus): another campus's coupon counts as a wrong code.
+func RedeemCouponByPhoneIn(ctx context.Context, db *DB, now time.Time, actor Actor, campuses []int64, phone, verify string) (*RedeemedCoupon, error) {
 	var out *RedeemedCoupon
-	err := redeemGuarded(ctx, db, now, actor, CouponRedeem{Phone: phone, VerifyCode: verify}, func(run func(tx *gorm.DB) (*RedeemedCoupon, error)) error {
+	err := redeemGuarded(ctx, db, now, actor, CouponRedeem{Phone: phone, VerifyCode: verify, Campuses: campuses}, func(run func(tx *gorm.DB) (*RedeemedCoupon, error)) error {
 		return db.Tx(ctx, func(tx *gorm.DB) error {
 			var err error
 			out, err = run(tx)
@@ -315,7 +343,7 @@ func redeemGuarded(ctx context.Context, db *DB, now time.Time, actor Actor, in C
 	if len(f) > 0 {
 		return Invalid(f)
 	}
-	var keys []string
+	var taken []string
 	if byPhone {
 		rules, err := LoadLoyaltyRules(ctx, db.R, now)
 		if err != nil {
@@ -325,27 +353,34 @@ func redeemGuarded(ctx context.Context, db *DB, now time.Time, actor Actor, in C
 		limits := []struct {
 			key string
 			max int
-		}{{"phone:" + in.Phone, rules.RedeemMaxFailuresPhone}, {"ip:" + actor.IP, rules.RedeemMaxFailuresIP}}
+		}{{"redeem:phone:" + in.Phone, rules.RedeemMaxFailuresPhone}, {"redeem:ip:" + actor.IP, rules.RedeemMaxFailuresIP}}
+		// Each attempt takes a slot before the code is evaluated (check and
+		// count in one statement); only a wrong code keeps it.
 		for _, k := range limits {
-			keys = append(keys, k.key)
-			var n int64
-			if err := db.W.WithContext(ctx).Model(&couponRedeemFailure{}).Where("limit_key = ? AND at > ?", k.key, now.Add(-window)).
-				Count(&n).Error; err != nil {
-				return fmt.Errorf("models: redeem coupon: %w", err)
+			ok, err := TakeSlot(ctx, db.W, now, k.key, k.max, window)
+			if err == nil && !ok {
+				err = ErrCouponRateLimited.With(rules.RedeemWindowMinutes)
 			}
-			if n >= int64(k.max) {
-				return ErrCouponRateLimited.With(rules.RedeemWindowMinutes)
+			if err != nil {
+				giveSlots(ctx, db, taken)
+				return err
 			}
+			taken = append(taken, k.key)
 		}
 	}
 	err := exec(func(tx *gorm.DB) (*RedeemedCoupon, error) {
 		if !byPhone {
+			if err := checkCouponCampus(ctx, tx, in.Campuses, in.MemberID); err != nil {
+				return nil, err
+			}
 			return RedeemCoupon(ctx, tx, now, actor, in.MemberID, in.Code)
 		}
 		var cs []Coupon
 		if err := tx.WithContext(ctx).Raw(`SELECT c.* FROM coupons c JOIN members m ON m.id = c.member_id
 			JOIN guardians g ON g.family_id = m.family_id
-			WHERE g.phone = ? AND c.verify_code = ? ORDER BY c.status = 'active' DESC, c.valid_until`, in.Phone, in.VerifyCode).
+			WHERE g.phone = ? AND c.verify_code = ? AND (? OR m.campus_id IN ?)
+			ORDER BY c.status = 'active' DESC, c.valid_until`, in.Phone, in.VerifyCode,
+			in.Campuses == nil, append([]int64{0}, in.Campuses...)).
 			Scan(&cs).Error; err != nil {
 			return nil, fmt.Errorf("models: redeem coupon: %w", err)
 		}
@@ -354,14 +389,8 @@ func redeemGuarded(ctx context.Context, db *DB, now time.Time, actor Actor, in C
 		}
 		return RedeemCoupon(ctx, tx, now, actor, cs[0].MemberID, cs[0].Code)
 	})
-	if byPhone && errors.Is(err, ErrCouponCodeWrong) {
-		fails := make([]couponRedeemFailure, len(keys))
-		for i, k := range keys {
-			fails[i] = couponRedeemFailure{LimitKey: k, At: now}
-		}
-		if ferr := db.W.WithContext(ctx).Create(&fails).Error; ferr != nil {
-			return fmt.Errorf("models: redeem coupon: %w", ferr)
-		}
+	if byPhone && !errors.Is(err, ErrCouponCodeWrong) {
+		giveSlots(ctx, db, taken)
 	}
 	return err
 }

@@ -474,12 +474,14 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// campusOf is where an operation happened: the actor's campus, else the member's.
+// campusOf is the campus an operation is recorded under: the member's, never
+// the caller's (a desk or token of another campus must not move a member's
+// money into its own books); the actor's only for a member of no campus.
 func campusOf(a Actor, w *wallet) int64 {
-	if a.CampusID != 0 {
-		return a.CampusID
+	if w.CampusID != 0 {
+		return w.CampusID
 	}
-	return w.CampusID
+	return a.CampusID
 }
 
 // MemberBalances returns balances for each member id (zero balances for members with no accounts yet).

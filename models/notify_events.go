@@ -42,6 +42,7 @@ var NoticeEvents = []NoticeEvent{
 	{Name: "otp", Vars: []string{"code", "minutes"}, Urgent: true, SMSOnly: true},
 	{Name: "daily_summary", Vars: []string{"staff", "checkins", "sales", "topups", "refunds", "new_members"}, ToStaff: true, Urgent: true,
 		Money: []string{"sales", "topups", "refunds"}},
+	{Name: "account_locked", Vars: []string{"staff", "username", "until", "ip"}, ToStaff: true, Urgent: true},
 }
 
 // NoticeEventByName finds an event.
@@ -134,5 +135,10 @@ var defaultTemplates = map[string]map[string]defaultTemplate{
 		"zh-CN": {"{{campus}}昨日简报 {{date}}", "{{staff}}您好，{{campus}} {{date}}：签到{{checkins}}人次，消费{{sales}}，充值{{topups}}，退费{{refunds}}，新会员{{new_members}}名。"},
 		"zh-TW": {"{{campus}}昨日簡報 {{date}}", "{{staff}}您好，{{campus}} {{date}}：簽到{{checkins}}人次，消費{{sales}}，儲值{{topups}}，退費{{refunds}}，新會員{{new_members}}名。"},
 		"en":    {"{{campus}} daily summary {{date}}", "Hello {{staff}}, {{campus}} on {{date}}: {{checkins}} check-ins, sales {{sales}}, top-ups {{topups}}, refunds {{refunds}}, {{new_members}} new members."},
+	},
+	"account_locked": {
+		"zh-CN": {"账号已临时锁定：{{username}}", "{{staff}}您好，账号{{username}}因多次密码错误已被临时锁定至{{until}}（最后来源 {{ip}}）。如非本人操作，请检查。"},
+		"zh-TW": {"帳號已暫時鎖定：{{username}}", "{{staff}}您好，帳號{{username}}因多次密碼錯誤已被暫時鎖定至{{until}}（最後來源 {{ip}}）。如非本人操作，請檢查。"},
+		"en":    {"Account locked: {{username}}", "Hello {{staff}}, the account {{username}} was locked until {{until}} after repeated wrong passwords (last from {{ip}}). Please check if this was not expected."},
 	},
 }

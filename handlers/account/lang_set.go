@@ -14,7 +14,7 @@ func (h handler) setLang(c *fiber.Ctx) error {
 	code := views.MatchLang(c.Params("code"), "")
 	c.Cookie(&fiber.Cookie{Name: middleware.LangCookie, Value: code, Path: "/", Secure: h.Secure,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: h.Now().Add(365 * 24 * time.Hour)})
-	back := safeNext(c.Query("back"))
+	back := SafeNext(c.Query("back"))
 	if back == "" {
 		back = "/"
 	}

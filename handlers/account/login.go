@@ -1,8 +1,9 @@
 package account
 
 import (
-	"errors"
+	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,12 +19,27 @@ func (h handler) root(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
+// SafeNext keeps a post-login redirect on this site: a path that starts
+// with one "/" and has no backslash, no control or space characters (a
+// browser drops a TAB or newline, so "/\t/evil.example" is "//evil.example")
+// and no scheme or host once parsed. Anything else is "" (the role's home).
+func SafeNext(next string) string {
+	if len(next) == 0 || len(next) > 2048 || next[0] != '/' {
+		return ""
 	}
-	return ""
+	for _, r := range next {
+		if r < 0x21 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return ""
+		}
+	}
+	if strings.HasPrefix(next, "//") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	return next
 }
 
 func (h handler) loginForm(c *fiber.Ctx) error {
@@ -32,14 +48,14 @@ func (h handler) loginForm(c *fiber.Ctx) error {
 	}
 	return h.Page(c, fiber.StatusOK, "account/login", "", render.View{
 		Title: h.T(c, "login.title"),
-		Form:  map[string]string{"next": safeNext(c.Query("next"))},
+		Form:  map[string]string{"next": SafeNext(c.Query("next"))},
 	})
 }
 
 func (h handler) loginSubmit(c *fiber.Ctx) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	password := c.FormValue("password")
-	next := safeNext(c.FormValue("next"))
+	next := SafeNext(c.FormValue("next"))
 	form := map[string]string{"username": username, "next": next}
 	if username == "" || password == "" {
 		errs := map[string]string{}
@@ -53,11 +69,14 @@ func (h handler) loginSubmit(c *fiber.Ctx) error {
 			Title: h.T(c, "login.title"), Form: form, Errors: errs})
 	}
 	ctx := c.UserContext()
-	u, err := models.Authenticate(ctx, h.DB.R, username, password)
-	if errors.Is(err, models.ErrBadCredentials) || errors.Is(err, models.ErrAccountDisabled) {
-		e, _ := models.AsError(err)
-		return h.Page(c, fiber.StatusUnauthorized, "account/login", "", render.View{
-			Title: h.T(c, "login.title"), Form: form, Flash: h.T(c, e.Key), FlashKind: "error"})
+	u, err := h.Throttle.Login(ctx, h.Now(), c.IP(), username, password)
+	if e, ok := models.AsError(err); ok && (e.Kind == models.KindUnauthorized || e.Kind == models.KindRateLimited) {
+		status := fiber.StatusUnauthorized
+		if e.Kind == models.KindRateLimited {
+			status = fiber.StatusTooManyRequests
+		}
+		return h.Page(c, status, "account/login", "", render.View{
+			Title: h.T(c, "login.title"), Form: form, Flash: h.T(c, e.Key, e.Args...), FlashKind: "error"})
 	}
 	if err != nil {
 		return err
@@ -73,6 +92,7 @@ func (h handler) loginSubmit(c *fiber.Ctx) error {
 	if err := middleware.IssueSessionCookie(c, h.Deps, s); err != nil {
 		return err
 	}
+	middleware.RotateCSRF(c, h.Deps) // a token from before the login is worth nothing after it
 	if next == "" {
 		next = u.Role.Home()
 	}
@@ -86,5 +106,6 @@ func (h handler) logout(c *fiber.Ctx) error {
 		}
 	}
 	middleware.ClearSessionCookie(c, h.Deps)
+	middleware.RotateCSRF(c, h.Deps)
 	return render.Redirect(c, "/login")
 }

@@ -6,30 +6,23 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/handlers/render"
-	"starcard/models"
 )
 
 type handler struct{ *render.Deps }
 
-// Register mounts /admin; the group already requires a back-office role.
+// Register mounts /admin; each route's roles are its line in handlers/access.Table.
 func Register(r fiber.Router, d *render.Deps) {
 	h := handler{d}
 	r.Get("/", h.home)
-	adminOnly := r.Group("/staff", requireAdmin)
+	adminOnly := r.Group("/staff") // admins only: handlers/access.Table
 	adminOnly.Get("/", h.staffList)
 	adminOnly.Post("/", h.staffCreate)
 	adminOnly.Post("/:id/disable", h.staffDisable)
 	adminOnly.Post("/:id/enable", h.staffEnable)
+	h.registerAPIClients(r)
 	r.Get("/audit", h.auditList)
 	h.registerNotify(r)
 	h.registerMembers(r)
 	h.registerLoyalty(r)
 	h.registerRules(r)
-}
-
-func requireAdmin(c *fiber.Ctx) error {
-	if u := render.User(c); u == nil || u.Role != models.RoleAdmin {
-		return models.ErrForbidden
-	}
-	return c.Next()
 }

@@ -54,21 +54,32 @@ func (h handler) cardReplace(c *fiber.Ctx) error {
 	}
 	now := h.Now()
 	actor := render.Actor(c)
-	out, err := models.RunIdempotent(ctx, h.DB, now, models.Idem{Scope: idemScope(u), Key: c.Get("Idempotency-Key"),
-		Hash: models.RequestHash([]byte("POST /members/card/replace"), []byte(c.Params("id")))},
-		func(tx *gorm.DB) (int, []byte, error) {
-			if _, err := models.ReplaceCard(ctx, tx, now, actor, id); err != nil {
-				return 0, nil, err
-			}
-			v, err := models.MemberViewFor(ctx, tx, u, id)
-			if err != nil {
-				return 0, nil, err
-			}
-			b, err := json.Marshal(v)
-			return fiber.StatusOK, b, err
+	replace := func(tx *gorm.DB) (int, []byte, error) {
+		if _, err := models.ReplaceCard(ctx, tx, now, actor, id); err != nil {
+			return 0, nil, err
+		}
+		v, err := models.MemberViewFor(ctx, tx, u, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(v)
+		return fiber.StatusOK, b, err
+	}
+	// DOMAIN.md §4: the key is optional here; sent, it still replays.
+	var out models.Outcome
+	var err2 error
+	if key := c.Get("Idempotency-Key"); key != "" {
+		out, err2 = models.RunIdempotent(ctx, h.DB, now, models.Idem{Scope: idemScope(c), Key: key,
+			Hash: models.RequestHash([]byte("POST /members/card/replace"), []byte(c.Params("id")))}, replace)
+	} else {
+		err2 = h.DB.Tx(ctx, func(tx *gorm.DB) error {
+			st, body, err := replace(tx)
+			out = models.Outcome{Status: st, Body: body}
+			return err
 		})
-	if err != nil {
-		return err
+	}
+	if err2 != nil {
+		return err2
 	}
 	return sendJSON(c, out)
 }

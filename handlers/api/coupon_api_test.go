@@ -75,8 +75,8 @@ func TestCouponValidateAPI(t *testing.T) {
 			{"below the minimum spend", body([]string{w.coupon.Code}, 29999, "tuition"), 422, "/problems/coupon-min-spend"},
 			{"wrong category", body([]string{w.coupon.Code}, 50000, "meals"), 422, "/problems/coupon-category"},
 			{"unknown code", body([]string{"CNOSUCHCOUPN"}, 50000, "tuition"), 422, "/problems/unknown-coupon"},
-			{"someone else's coupon", map[string]any{"member_id": w.member + 999, "coupon_codes": []string{w.coupon.Code},
-				"items": []map[string]any{{"category": "tuition", "amount": 50000}}}, 422, "/problems/coupon-not-member"},
+			{"an unknown member", map[string]any{"member_id": w.member + 999, "coupon_codes": []string{w.coupon.Code},
+				"items": []map[string]any{{"category": "tuition", "amount": 50000}}}, 404, "/problems/unknown-member"},
 			{"unknown field", map[string]any{"member_id": w.member, "coupon_codes": []string{w.coupon.Code}, "itemz": 1}, 400, "/problems/unknown-field"},
 			{"nothing to price", map[string]any{"member_id": w.member}, 422, "/problems/validation"},
 		}

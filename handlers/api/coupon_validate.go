@@ -68,6 +68,9 @@ func (h handler) couponValidate(c *fiber.Ctx) error {
 	if len(f) > 0 {
 		return models.Invalid(f)
 	}
+	if err := memberInScope(c, h.DB.R, req.MemberID); err != nil {
+		return err
+	}
 	res, err := models.ValidateCoupons(c.UserContext(), h.DB.R, h.Now(), req.MemberID, req.CouponCodes, lines)
 	if err != nil {
 		return err
@@ -85,9 +88,10 @@ func (h handler) couponRedeem(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	req.Campuses = models.StaffCampusScope(render.User(c))
 	b, _ := json.Marshal(req)
 	actor := render.Actor(c)
-	id := models.Idem{Scope: "api:" + strconv.FormatInt(actor.ID, 10), Key: c.Get("Idempotency-Key"),
+	id := models.Idem{Scope: idemScope(c), Key: c.Get("Idempotency-Key"),
 		Hash: models.RequestHash([]byte(c.Method()), []byte(c.Path()), b)}
 	out, err := models.RedeemCouponIdempotent(c.UserContext(), h.DB, h.Now(), actor, id, req)
 	if err != nil {

@@ -17,16 +17,20 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h := handler{d}
 	doc := NewDoc()
 	doc.Route(r, fiber.MethodPost, "/auth/token", Op{
-		Summary: "Exchange a staff username and password for a bearer token", Public: true,
-		Request: Obj(Props{"username": Str(), "password": Str()}, "username", "password"),
+		Summary: "Exchange credentials for a bearer token: an API client's client_id and client_secret " +
+			"(integrations; created by an admin, acting with the client's role and campus, every call audited " +
+			"with its name), or a staff username and password. Rate-limited per address, per name and per " +
+			"account; an account is locked for a while after repeated wrong passwords (429).", Public: true,
+		Request: Obj(Props{"username": Str(), "password": Str(), "client_id": Str(), "client_secret": Str()}),
 		Responses: Resp{200: Obj(Props{"access_token": Str(), "token_type": Str(), "expires_in": Int()}),
 			401: Problem(), 422: Problem(), 429: Problem()},
 	}, tokenLimit, h.tokenCreate)
 	doc.Route(r, fiber.MethodGet, "/openapi.json", Op{Summary: "This document", Public: true,
 		Responses: Resp{200: Obj(Props{})}}, doc.serve)
 
+	// Who may call each route below (role and campus) is its line in
+	// handlers/access.Table; r is guarded by it.
 	authed := r.Group("", middleware.Bearer(d))
-	_ = authed // the member, ledger and purchase routes mount here (see routes in the files beside this one)
 	h.mountMembers(doc, authed)
 	h.mountLedger(doc, authed)
 	h.mountCoupons(doc, authed)

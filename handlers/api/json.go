@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,7 +32,11 @@ func decode(c *fiber.Ctx, v any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return ErrBadJSON.Field("body", "err.bad_json")
 	}
-	return nil
+	if field, ok := exactFields(c.Body(), reflect.TypeOf(v)); !ok {
+		return (&models.Error{Kind: models.KindBadRequest, Code: "unknown-field", Key: "err.unknown_field",
+			Args: []any{field}}).Field(field, "err.unknown_field_short")
+	}
+	return checkSizes(v)
 }
 
 func badJSON(err error) error {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"starcard/handlers/render"
 	"starcard/models"
 )
 
@@ -46,22 +45,29 @@ func (h handler) mountLedger(doc *Doc, r fiber.Router) {
 			401: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
 	}, h.purchaseCreate)
 	doc.Route(r, fiber.MethodPost, "/purchases/:id/refunds", Op{
-		Summary:    "Refund a purchase in full (no amount) or in part: money back where it came from, points reversed in proportion",
+		Summary: "Refund a purchase in full (no amount) or in part: money back where it came from, points reversed in proportion. " +
+			approvalNote,
 		Idempotent: true,
-		Request:    Obj(Props{"amount": Int(), "reason": Str()}, "reason"),
+		Request:    Obj(Props{"amount": Int(), "reason": Str(), "approver": Obj(Props{"username": Str(), "password": Str()}, "username", "password")}, "reason"),
 		Responses: Resp{201: Obj(Props{"id": Int(), "purchase_id": Int(), "amount": Int(), "points_reversed": Int(),
 			"points_shortfall": Int(), "points_returned": Int(), "stored_value_returned": Int(),
 			"owed": Schema{"type": "object", "additionalProperties": Int()}, "balances": bal}),
-			401: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+			401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem(), 429: Problem()},
 	}, h.refundCreate)
 	doc.Route(r, fiber.MethodPost, "/topups/:id/refunds", Op{
-		Summary:    "Refund a top-up's principal pro rata (no amount = all that is left); its bonus is forfeited in proportion",
+		Summary:    "Refund a top-up's principal pro rata (no amount = all that is left); its bonus is forfeited in proportion. " + approvalNote,
 		Idempotent: true,
-		Request:    Obj(Props{"amount": Int(), "reason": Str()}, "reason"),
+		Request:    Obj(Props{"amount": Int(), "reason": Str(), "approver": Obj(Props{"username": Str(), "password": Str()}, "username", "password")}, "reason"),
 		Responses: Resp{201: Obj(Props{"id": Int(), "topup_id": Int(), "amount": Int(), "bonus_forfeited": Int(), "method": Str(),
-			"balances": bal}), 401: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+			"balances": bal}), 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem(), 429: Problem()},
 	}, h.topupRefundCreate)
 }
+
+// approvalNote documents the refund approval, the same rule as at the desk.
+const approvalNote = "Above the school's approval threshold (rules: refund_approval_amount) a refund needs a campus " +
+	"manager of the refund's campus or an admin: a caller who is one approves their own; anyone else sends " +
+	"approver.username and approver.password (checked, audited as refund.approve; wrong ones are audited, " +
+	"limited, and answer 403 refund-approval-denied; none answers 422 refund-approval-required)."
 
 // ledgerParamID reads a positive id from the path; anything else is 404.
 func ledgerParamID(c *fiber.Ctx, notFound error) (int64, error) {
@@ -77,8 +83,7 @@ func ledgerParamID(c *fiber.Ctx, notFound error) (int64, error) {
 // request (so whitespace or field order do not make a retry look different).
 func ledgerIdem(c *fiber.Ctx, req any) models.Idem {
 	b, _ := json.Marshal(req)
-	scope := "api:" + strconv.FormatInt(render.Actor(c).ID, 10)
-	return models.Idem{Scope: scope, Key: c.Get("Idempotency-Key"),
+	return models.Idem{Scope: idemScope(c), Key: c.Get("Idempotency-Key"),
 		Hash: models.RequestHash([]byte(c.Method()), []byte(c.Path()), b)}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -96,8 +97,15 @@ type memberCreateRequest struct {
 	ReferralSource string            `json:"referral_source"`
 }
 
-// idemScope is the scope of an API client's idempotency keys.
-func idemScope(u *models.StaffUser) string { return "api:" + strconv.FormatInt(u.ID, 10) }
+// idemScope is the scope of a caller's idempotency keys: a staff account's
+// tokens share one, each API client has its own.
+func idemScope(c *fiber.Ctx) string {
+	a := render.Actor(c)
+	if a.Type == "api_client" {
+		return "client:" + strconv.FormatInt(a.ID, 10)
+	}
+	return "api:" + strconv.FormatInt(a.ID, 10)
+}
 
 func (h handler) memberCreate(c *fiber.Ctx) error {
 	var req memberCreateRequest
@@ -105,9 +113,20 @@ func (h handler) memberCreate(c *fiber.Ctx) error {
 		return err
 	}
 	u := render.User(c)
-	campus, err := models.CampusFor(u, req.CampusID)
+	ctx := c.UserContext()
+	campus, err := models.CampusForIn(ctx, h.DB.R, u, req.CampusID)
 	if err != nil {
 		return err
+	}
+	if req.FamilyID != 0 {
+		// A sibling joins a family only through a child the caller may see:
+		// another campus's family (its guardians, its shared wallet) is unknown.
+		if err := models.CheckFamilyAccess(ctx, h.DB.R, u, req.FamilyID); err != nil {
+			if errors.Is(err, models.ErrNotFound) {
+				return models.Invalid(map[string]string{"family_id": "sec.family_unknown"})
+			}
+			return err
+		}
 	}
 	in := models.NewMember{Name: req.Name, BirthDate: req.BirthDate, CampusID: campus, ClassID: req.ClassID,
 		FamilyID: req.FamilyID, Gender: req.Gender, Tags: req.Tags, Notes: req.Notes, ReferralSource: req.ReferralSource,
@@ -116,7 +135,6 @@ func (h handler) memberCreate(c *fiber.Ctx) error {
 		in.Guardians = append(in.Guardians, models.NewGuardian{Name: g.Name, Phone: g.Phone, Relation: g.Relation,
 			Occupation: g.Occupation, Position: g.Position, Payer: g.Payer, Consent: g.Consent})
 	}
-	ctx := c.UserContext()
 	now := h.Now()
 	actor := render.Actor(c)
 	create := func(tx *gorm.DB) (int, []byte, error) {
@@ -133,7 +151,7 @@ func (h handler) memberCreate(c *fiber.Ctx) error {
 	}
 	var out models.Outcome
 	if key := c.Get("Idempotency-Key"); key != "" {
-		out, err = models.RunIdempotent(ctx, h.DB, now, models.Idem{Scope: idemScope(u), Key: key,
+		out, err = models.RunIdempotent(ctx, h.DB, now, models.Idem{Scope: idemScope(c), Key: key,
 			Hash: models.RequestHash([]byte("POST /members"), c.Body())}, create)
 	} else {
 		err = h.DB.Tx(ctx, func(tx *gorm.DB) error {

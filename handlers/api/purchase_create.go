@@ -1,7 +1,10 @@
 package api
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"starcard/handlers/render"
 	"starcard/models"
@@ -20,6 +23,9 @@ func (h handler) purchaseCreate(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	if err := memberInScope(c, h.DB.R, req.MemberID); err != nil {
+		return err
+	}
 	out, err := models.RecordPurchase(c.UserContext(), h.DB, h.Now(), ledgerIdem(c, req), models.PurchaseInput{
 		MemberID: req.MemberID, Items: req.Items, Payments: req.Payments, PointsToRedeem: req.PointsToRedeem,
 		CouponCodes: req.CouponCodes, Actor: render.Actor(c)})
@@ -27,4 +33,19 @@ func (h handler) purchaseCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return ledgerSend(c, out)
+}
+
+// memberInScope refuses a member named in a request body (member_id) who
+// is on a campus the caller does not work at, as if unknown (404), like a
+// member named in the path. A missing id is left to the use case's
+// validation.
+func memberInScope(c *fiber.Ctx, db *gorm.DB, memberID int64) error {
+	if memberID <= 0 {
+		return nil
+	}
+	err := models.CheckMemberAccess(c.UserContext(), db, render.User(c), memberID)
+	if errors.Is(err, models.ErrNotFound) {
+		return models.ErrMemberNotFound
+	}
+	return err
 }

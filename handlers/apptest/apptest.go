@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"starcard/handlers"
+	"starcard/handlers/middleware"
 	"starcard/handlers/render"
 	"starcard/models"
 	"starcard/views"
@@ -168,6 +169,13 @@ func (c *Client) Login(username, password string) {
 	resp, body := c.PostForm("/login", url.Values{"username": {username}, "password": {password}})
 	if resp.StatusCode != http.StatusSeeOther {
 		c.t.Fatalf("login %s: status %d: %s", username, resp.StatusCode, body)
+	}
+	// The CSRF token is bound to the new session: the next page would carry
+	// it; compute it instead of fetching one.
+	for _, ck := range c.Jar.Cookies(base) {
+		if ck.Name == middleware.SessionCookie {
+			c.CSRF = middleware.CSRFFor(c.app.Deps, middleware.SessionIDOf(c.app.Deps, ck.Value))
+		}
 	}
 }
 

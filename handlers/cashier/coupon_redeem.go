@@ -42,7 +42,8 @@ func (h handler) couponDesk(c *fiber.Ctx) error {
 // → "已兑换". Failures are rate-limited per phone and per IP in the model.
 func (h handler) couponRedeemByPhone(c *fiber.Ctx) error {
 	form := map[string]string{"phone": c.FormValue("phone")}
-	got, err := models.RedeemCouponByPhone(c.UserContext(), h.DB, h.Now(), render.Actor(c), c.FormValue("phone"), c.FormValue("verify_code"))
+	got, err := models.RedeemCouponByPhoneIn(c.UserContext(), h.DB, h.Now(), render.Actor(c),
+		models.StaffCampusScope(render.User(c)), c.FormValue("phone"), c.FormValue("verify_code"))
 	if err != nil {
 		e, ok := models.AsError(err)
 		if !ok {

@@ -3,10 +3,14 @@
 package middleware
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +18,7 @@ import (
 
 	"starcard/handlers/render"
 	"starcard/models"
+	"starcard/models/security"
 	"starcard/views"
 )
 
@@ -46,18 +51,24 @@ func Lang() fiber.Handler {
 // ErrCSRF is returned when a form or htmx request lacks the page's token.
 var ErrCSRF = models.NewError(models.KindForbidden, "csrf", "err.csrf")
 
-// CSRF protects unsafe requests with a double-submit token: a random value in
-// an HttpOnly cookie that the page repeats in the X-CSRF-Token header (htmx,
-// set once on <body>) or the _csrf form field. It keeps no server state, so
-// any instance behind a load balancer can check it.
-func CSRF(secure bool) fiber.Handler {
+// CSRF protects unsafe requests with a token bound to the session: an
+// HMAC of the staff session's id (or, before login, of a random value in an
+// HttpOnly cookie) under the server's secret, which the page repeats in the
+// X-CSRF-Token header (htmx, set once on <body>) or the _csrf form field.
+// Logging in starts a new session and a new pre-login value, so the token
+// rotates; a token planted before login, or taken from another session, is
+// worth nothing. It keeps no server state, so any instance can check it.
+func CSRF(d *render.Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		token := c.Cookies(CSRFCookie)
-		if len(token) != 32 {
-			token = models.NewToken(16)
-			c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: token, Path: "/", HTTPOnly: true,
-				Secure: secure, SameSite: fiber.CookieSameSiteLaxMode})
+		pre := c.Cookies(CSRFCookie)
+		if len(pre) != 32 {
+			pre = RotateCSRF(c, d)
 		}
+		binding := "pre:" + pre
+		if sid := SessionID(c, d); sid != "" {
+			binding = "sid:" + sid
+		}
+		token := csrfToken(d.Secret, binding)
 		c.Locals(render.LocalCSRF, token)
 		switch c.Method() {
 		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
@@ -72,6 +83,25 @@ func CSRF(secure bool) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// RotateCSRF sets a new pre-login CSRF value (at login and logout) and
+// returns it.
+func RotateCSRF(c *fiber.Ctx, d *render.Deps) string {
+	pre := models.NewToken(16)
+	c.Cookie(&fiber.Cookie{Name: CSRFCookie, Value: pre, Path: "/", HTTPOnly: true,
+		Secure: d.Secure, SameSite: fiber.CookieSameSiteLaxMode})
+	return pre
+}
+
+// CSRFFor returns the token pages carry for a session started just now (the
+// login answer renders with it, before the new cookie comes back).
+func CSRFFor(d *render.Deps, sid string) string { return csrfToken(d.Secret, "sid:"+sid) }
+
+func csrfToken(secret []byte, binding string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("starcard-csrf|" + binding))
+	return hex.EncodeToString(m.Sum(nil))[:32]
 }
 
 type staffClaims struct {
@@ -119,8 +149,17 @@ type staffDeps struct{ *render.Deps }
 
 // SessionID returns the id of the request's staff session, or "".
 func SessionID(c *fiber.Ctx, d *render.Deps) string {
+	return SessionIDOf(d, c.Cookies(SessionCookie))
+}
+
+// SessionIDOf returns the session id a session cookie's value names, or ""
+// when it is not a valid one.
+func SessionIDOf(d *render.Deps, cookie string) string {
+	if cookie == "" {
+		return ""
+	}
 	var cl staffClaims
-	if (staffDeps{d}).parse(c.Cookies(SessionCookie), "staff", &cl) != nil {
+	if (staffDeps{d}).parse(cookie, "staff", &cl) != nil {
 		return ""
 	}
 	return cl.SID
@@ -209,6 +248,26 @@ func IssueAPIToken(d *render.Deps, u *models.StaffUser) (string, error) {
 	return s, nil
 }
 
+// clientSubject prefixes the subject of an API client's token, so that a
+// client's id can never be read as a staff account's.
+const clientSubject = "client:"
+
+// IssueClientToken signs a bearer token for an API client.
+func IssueClientToken(d *render.Deps, cl *security.Client) (string, error) {
+	now := d.Now()
+	claims := apiClaims{jwt.RegisteredClaims{
+		Subject:   clientSubject + strconv.FormatInt(cl.ID, 10),
+		Audience:  jwt.ClaimStrings{"api"},
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(APITokenTTL)),
+	}}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(d.Secret)
+	if err != nil {
+		return "", fmt.Errorf("middleware: sign client token: %w", err)
+	}
+	return s, nil
+}
+
 // ErrBadToken is returned for a missing, malformed, forged or expired bearer token.
 var ErrBadToken = models.NewError(models.KindUnauthorized, "bad-token", "err.bad_token")
 
@@ -226,6 +285,9 @@ func Bearer(d *render.Deps) fiber.Handler {
 		if err := sd.parse(h[len(prefix):], "api", &cl); err != nil {
 			return ErrBadToken
 		}
+		if rest, ok := strings.CutPrefix(cl.Subject, clientSubject); ok {
+			return clientCall(c, d, rest)
+		}
 		id, err := strconv.ParseInt(cl.Subject, 10, 64)
 		if err != nil {
 			return ErrBadToken
@@ -241,4 +303,37 @@ func Bearer(d *render.Deps) fiber.Handler {
 		c.Locals(render.LocalActor, models.Actor{Type: "api", ID: u.ID, CampusID: firstCampus(u), Device: "api"})
 		return c.Next()
 	}
+}
+
+// clientCall serves a request made with an API client's token: the client
+// must still be live; it acts with its role and campus; and the call is
+// audited with the client's name once its outcome is known.
+func clientCall(c *fiber.Ctx, d *render.Deps, rawID string) error {
+	id, err := strconv.ParseInt(rawID, 10, 64)
+	if err != nil {
+		return ErrBadToken
+	}
+	ctx := c.UserContext()
+	cl, err := security.GetClient(ctx, d.DB.R, id)
+	if errors.Is(err, security.ErrBadClient) {
+		return ErrBadToken
+	}
+	if err != nil {
+		return err
+	}
+	u := cl.AsStaff()
+	actor := models.Actor{Type: "api_client", ID: cl.ID, Device: "api:" + cl.ClientID}
+	if cl.CampusID != nil {
+		actor.CampusID = *cl.CampusID
+	}
+	c.Locals(render.LocalUser, u)
+	c.Locals(render.LocalActor, actor)
+	if herr := c.Next(); herr != nil {
+		// Answer now, so that the audit row has the status the client sees.
+		if err := c.App().ErrorHandler(c, herr); err != nil {
+			return err
+		}
+	}
+	actor.IP = c.IP()
+	return security.AuditCall(ctx, d.DB.W, d.Now(), actor, cl, c.Method(), c.Path(), c.Response().StatusCode())
 }

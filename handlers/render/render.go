@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/models"
+	"starcard/models/security"
 	"starcard/views"
 )
 
@@ -23,6 +24,12 @@ type Deps struct {
 	Loc     *time.Location
 	Secure  bool   // cookies get the Secure flag (HTTPS)
 	DataDir string // uploads and generated files
+	// Throttle limits password guessing (login page and API tokens); nil
+	// gets security.NewThrottle when the app is built.
+	Throttle *security.Throttle
+	// MetricsToken, when set, lets a scraper read /metrics from anywhere
+	// with "Authorization: Bearer <token>"; without it only loopback may.
+	MetricsToken string
 }
 
 // Keys under which middleware leaves request state in c.Locals.
