@@ -35,6 +35,14 @@ type Client struct {
 	RevokedAt  *time.Time
 }
 
+// Campus is the client's campus, 0 for every campus.
+func (c Client) Campus() int64 {
+	if c.CampusID == nil {
+		return 0
+	}
+	return *c.CampusID
+}
+
 // TableName maps Client to its table.
 func (Client) TableName() string { return "api_clients" }
 
