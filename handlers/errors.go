@@ -27,15 +27,21 @@ var kindStatus = map[models.Kind]int{
 
 // fiberCodes maps the framework's own errors to a problem code and message.
 var fiberCodes = map[int][2]string{
-	fiber.StatusBadRequest:            {"bad-request", "err.bad_request"},
-	fiber.StatusUnauthorized:          {"unauthenticated", "err.unauthenticated"},
-	fiber.StatusForbidden:             {"forbidden", "err.forbidden"},
-	fiber.StatusNotFound:              {"not-found", "err.not_found"},
-	fiber.StatusMethodNotAllowed:      {"method-not-allowed", "err.method_not_allowed"},
-	fiber.StatusRequestEntityTooLarge: {"too-large", "err.too_large"},
-	fiber.StatusTooManyRequests:       {"rate-limited", "err.rate_limited"},
-	fiber.StatusUnsupportedMediaType:  {"unsupported-media-type", "err.unsupported_media_type"},
+	fiber.StatusBadRequest:                  {"bad-request", "err.bad_request"},
+	fiber.StatusUnauthorized:                {"unauthenticated", "err.unauthenticated"},
+	fiber.StatusForbidden:                   {"forbidden", "err.forbidden"},
+	fiber.StatusNotFound:                    {"not-found", "err.not_found"},
+	fiber.StatusMethodNotAllowed:            {"method-not-allowed", "err.method_not_allowed"},
+	fiber.StatusRequestEntityTooLarge:       {"too-large", "err.too_large"},
+	fiber.StatusTooManyRequests:             {"rate-limited", "err.rate_limited"},
+	fiber.StatusUnsupportedMediaType:        {"unsupported-media-type", "err.unsupported_media_type"},
+	fiber.StatusRequestHeaderFieldsTooLarge: {"headers-too-large", "sec.headers_too_large"},
+	fiber.StatusServiceUnavailable:          {"db-unavailable", "sec.db_unavailable"},
 }
+
+// retryAfter is how long a client should wait when the database is out of
+// reach (seconds, the Retry-After header of a 503).
+const retryAfter = "5"
 
 type classified struct {
 	status int
@@ -46,6 +52,9 @@ type classified struct {
 }
 
 func classify(err error) classified {
+	if models.IsUnavailable(err) {
+		return classified{status: fiber.StatusServiceUnavailable, code: "db-unavailable", key: "sec.db_unavailable"}
+	}
 	if e, ok := models.AsError(err); ok {
 		st, ok := kindStatus[e.Kind]
 		if !ok {
@@ -83,10 +92,17 @@ func ErrorHandler(d *render.Deps) fiber.ErrorHandler {
 		for f, key := range k.fields {
 			fields[f] = d.T(c, key)
 		}
-		if k.status == fiber.StatusUnauthorized && strings.HasPrefix(c.Path(), "/api/") {
+		// Headers too large are refused before the request line is kept, so
+		// there is no path to tell: problem+json, which an API client reads
+		// and a browser (the rare one that sends such headers) still shows.
+		api := isAPI(c) || k.status == fiber.StatusRequestHeaderFieldsTooLarge
+		if k.status == fiber.StatusUnauthorized && api {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="starcard"`)
 		}
-		if strings.HasPrefix(c.Path(), "/api/") {
+		if k.status == fiber.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, retryAfter)
+		}
+		if api {
 			body := fiber.Map{"type": problemBase + k.code, "title": title, "status": k.status, "detail": detail}
 			if len(fields) > 0 {
 				body["errors"] = fields
@@ -117,3 +133,6 @@ func ErrorHandler(d *render.Deps) fiber.ErrorHandler {
 		return nil
 	}
 }
+
+// isAPI reports whether a request is the API's, by its path.
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }

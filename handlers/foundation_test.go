@@ -354,7 +354,12 @@ func TestHealthReadinessMetricsAnd404(t *testing.T) {
 	if resp.StatusCode != 404 || !strings.Contains(body, "找不到该页面") {
 		t.Errorf("404 page: %d", resp.StatusCode)
 	}
-	resp, body = cl.Get("/metrics")
+	resp, _ = cl.Get("/metrics")
+	apptest.Status(t, resp, 404, nil) // not loopback, no token
+	a.Deps.MetricsToken = "scrape-token"
+	req, _ := http.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer scrape-token")
+	resp, body = cl.Do(req)
 	apptest.Status(t, resp, 200, body)
 	for _, want := range []string{
 		`starcard_http_request_duration_seconds_count{method="GET",route="/login",status="200"} 1`,

@@ -2,6 +2,7 @@
 package handlers
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"strings"
 	"time"
@@ -103,6 +104,13 @@ func Build(d *render.Deps, o Options) (*App, error) {
 	f.Use(m.Handler())
 	f.Use(helmet.New(helmet.Config{ContentSecurityPolicy: CSP, CrossOriginEmbedderPolicy: "unsafe-none",
 		ReferrerPolicy: "same-origin", PermissionPolicy: "camera=(self), microphone=(), geolocation=()"}))
+	if d.Secure {
+		// Served over HTTPS (-tls): browsers must not come back over HTTP.
+		f.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
+			return c.Next()
+		})
+	}
 	f.Use(middleware.Lang())
 
 	root.Use("/static", func(c *fiber.Ctx) error {
@@ -116,7 +124,7 @@ func Build(d *render.Deps, o Options) (*App, error) {
 		}
 		return c.SendString("ready")
 	})
-	root.Get("/metrics", func(c *fiber.Ctx) error {
+	root.Get("/metrics", metricsAllowed(d, o.ProxyHeader), func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 		m.Write(c, d.DB)
 		return nil
@@ -147,6 +155,28 @@ func Build(d *render.Deps, o Options) (*App, error) {
 		return nil, err
 	}
 	return &App{Fiber: f, Doc: doc, Metrics: m, Guard: g}, nil
+}
+
+// metricsAllowed lets /metrics answer only a scraper on this machine
+// (loopback) or one that presents the configured bearer token; anyone else
+// gets 404, as if there were nothing there. Loopback means the connection's
+// own peer, and not a request relayed by a reverse proxy on this machine
+// (it carries proxyHeader), whose forwarded address a client can write.
+func metricsAllowed(d *render.Deps, proxyHeader string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if d.MetricsToken != "" {
+			got := c.Get(fiber.HeaderAuthorization)
+			want := "Bearer " + d.MetricsToken
+			if subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 {
+				return c.Next()
+			}
+		}
+		relayed := proxyHeader != "" && c.Get(proxyHeader) != ""
+		if ip := c.Context().RemoteIP(); ip.IsLoopback() && !relayed {
+			return c.Next()
+		}
+		return fiber.ErrNotFound
+	}
 }
 
 // ErrRateLimited is returned when login or token attempts come too fast.

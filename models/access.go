@@ -2,8 +2,15 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"gorm.io/gorm"
 )
@@ -163,4 +170,28 @@ func CampusForIn(ctx context.Context, db *gorm.DB, u *StaffUser, asked int64) (i
 		return ids[0], nil
 	}
 	return CampusFor(u, asked)
+}
+
+// IsUnavailable reports whether err means the database cannot be reached
+// (refused, dropped or closed connections, a file that cannot be opened):
+// a 503 with Retry-After, not an internal error.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, mysql.ErrInvalidConn) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"sql: database is closed", "connection refused", "unable to open database file",
+		"invalid connection", "broken pipe", "i/o timeout", "no such host"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -133,7 +133,9 @@ func ParseCardToken(secret []byte, token string) (string, int, error) {
 		return "", 0, ErrUnknownCard
 	}
 	v, err := strconv.Atoi(parts[1])
-	if err != nil || v < 1 {
+	if err != nil || v < 1 || parts[1] != strconv.Itoa(v) {
+		// One canonical form: "01", "+1" or "1 " name version 1 but are
+		// not what was printed, so they are refused like a forgery.
 		return "", 0, ErrUnknownCard
 	}
 	want := cardMAC(secret, parts[0], v)

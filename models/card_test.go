@@ -73,6 +73,9 @@ func TestCardTokenIsShortSignedAndAlphanumeric(t *testing.T) {
 		tok[:len(tok)-1] + "A",                                              // damaged mac
 		"SC1:" + no,                                                         // no mac
 		no,                                                                  // not a token at all
+		strings.Replace(tok, ":3:", ":03:", 1),                              // padded version (issue 11)
+		strings.Replace(tok, ":3:", ":+3:", 1),                              // signed version
+		strings.Replace(tok, ":3:", ": 3:", 1),                              // spaced version
 	}
 	for _, f := range forged {
 		if _, _, err := models.ParseCardToken(memSecret, f); !errors.Is(err, models.ErrUnknownCard) {

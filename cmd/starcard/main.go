@@ -247,6 +247,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	useTLS := f.boolean("tls", false, "serve HTTPS with a self-signed certificate kept in the data dir")
 	tz := f.str("tz", "Asia/Shanghai", "the school's time zone")
 	proxy := f.str("proxy-header", "", "trust this header for the client IP (behind a reverse proxy)")
+	metricsToken := f.str("metrics-token", "", "let /metrics answer a scraper with this bearer token (else loopback only)")
 	notify := notifyFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
@@ -284,7 +285,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	d := &render.Deps{DB: db, Views: eng, Secret: secret, Now: func() time.Time { return time.Now().UTC() },
-		Loc: loc, Secure: *useTLS, DataDir: *dataDir}
+		Loc: loc, Secure: *useTLS, DataDir: *dataDir, MetricsToken: *metricsToken}
 	var opts handlers.Options
 	if *proxy != "" {
 		opts.ProxyHeader = *proxy
