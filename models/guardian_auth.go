@@ -261,8 +261,12 @@ func RequestOTP(ctx context.Context, db *DB, now time.Time, secret []byte, phone
 		if err != nil || len(gs) == 0 {
 			return err
 		}
+		sealed, err := SealCode(secret, code)
+		if err != nil {
+			return fmt.Errorf("models: request otp: %w", err)
+		}
 		return EnqueueNotice(ctx, tx, now, Notice{Event: "otp", GuardianID: gs[0].ID,
-			Data:      map[string]any{"code": code, "minutes": int(OTPTTL / time.Minute)},
+			Data:      map[string]any{sealedCodeVar: sealed, "minutes": int(OTPTTL / time.Minute)},
 			DedupeKey: fmt.Sprintf("otp:%d", row.ID)})
 	})
 	if err != nil {

@@ -27,6 +27,7 @@ type Message struct {
 	Body       string
 	TemplateID string            // the provider's template for this event (SMS)
 	Vars       map[string]string // template variables, for providers that fill their own template
+	Redacted   string            // Body with any one-time code as ******: for logs and previews
 }
 
 // Channel delivers messages of one kind (SMS or e-mail).
@@ -43,13 +44,13 @@ var ErrPermanent = errors.New("permanent delivery failure")
 // read there).
 type textKeeper interface{ KeepsText() bool }
 
-// LogSMS is the development SMS provider: it sends nothing, logs the text,
-// and the outbox page shows it.
+// LogSMS is the development SMS provider: it sends nothing, logs the text
+// (a one-time code as ******), and the outbox page shows it so.
 type LogSMS struct{}
 
 // Send logs the message.
 func (LogSMS) Send(_ context.Context, m Message) error {
-	slog.Info("sms (log provider)", "id", m.ID, "to", m.To, "event", m.Event, "text", m.Body)
+	slog.Info("sms (log provider)", "id", m.ID, "to", m.To, "event", m.Event, "text", m.Redacted)
 	return nil
 }
 

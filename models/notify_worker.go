@@ -31,6 +31,9 @@ type NotifyConfig struct {
 	Backoff     time.Duration // first retry delay, doubling, capped at 6 h; default 30 s
 	Batch       int           // rows claimed at once; default 20
 	SendTimeout time.Duration // per message; default 30 s
+	// Secret opens the one-time codes notices carry sealed (the server's
+	// signing secret); without it such a notice cannot be sent.
+	Secret []byte
 }
 
 func (c *NotifyConfig) defaults() {
@@ -294,6 +297,16 @@ func (w *Worker) deliver(ctx context.Context, r OutboxRow) error {
 		return w.fail(r, "", err)
 	}
 	subject, body := RenderNoticeText(tpl.Subject, vars), RenderNoticeText(tpl.Body, vars)
+	// What people and logs see: the same text with any one-time code masked.
+	redacted := body
+	if _, ok := vars["code"]; ok {
+		masked := make(map[string]string, len(vars))
+		for k, x := range vars {
+			masked[k] = x
+		}
+		masked["code"] = MaskedCode
+		redacted = RenderNoticeText(tpl.Body, masked)
+	}
 	if !ev.SMSOnly {
 		in := InboxMessage{OutboxID: r.ID, GuardianID: r.GuardianID, StaffID: r.StaffID, MemberID: r.MemberID,
 			Event: r.Event, Title: subject, Body: body, CreatedAt: now}
@@ -302,7 +315,7 @@ func (w *Worker) deliver(ctx context.Context, r OutboxRow) error {
 		}
 	}
 	name, ch, to := w.route(ev, rc)
-	preview := body
+	preview := redacted
 	if name == "" {
 		if ev.SMSOnly {
 			return w.finish(r, OutboxDead, "", "", "", "no SMS provider configured")
@@ -310,7 +323,7 @@ func (w *Worker) deliver(ctx context.Context, r OutboxRow) error {
 		return w.finish(r, OutboxSent, ChannelInbox, "", clip(preview), "")
 	}
 	msg := Message{ID: fmt.Sprintf("starcard-outbox-%d", r.ID), OutboxID: r.ID, Event: r.Event, Lang: lang, To: to,
-		Subject: subject, Body: body, Vars: vars}
+		Subject: subject, Body: body, Vars: vars, Redacted: redacted}
 	sctx, cancel := context.WithTimeout(ctx, w.Cfg.SendTimeout)
 	defer cancel()
 	if err := ch.Send(sctx, msg); err != nil {
@@ -320,7 +333,7 @@ func (w *Worker) deliver(ctx context.Context, r OutboxRow) error {
 		return w.fail(r, name, err)
 	}
 	if kt, ok := ch.(textKeeper); (!ok || !kt.KeepsText()) && ev.SMSOnly {
-		preview = "" // one-time codes stay out of the database with a real provider
+		preview = "" // with a real provider not even the masked text is kept
 	}
 	if err := w.finish(r, OutboxSent, name, maskAddress(to), clip(preview), ""); err != nil {
 		return err
@@ -385,6 +398,14 @@ func (w *Worker) vars(ctx context.Context, ev NoticeEvent, r OutboxRow, rc recip
 		if err := d.Decode(&data); err != nil {
 			return nil, fmt.Errorf("notice data: %w", err)
 		}
+	}
+	if sealed, ok := data[sealedCodeVar].(string); ok {
+		code, err := OpenCode(w.Cfg.Secret, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("notice data: %w", err)
+		}
+		delete(data, sealedCodeVar)
+		v["code"] = code
 	}
 	for k, val := range data {
 		switch x := val.(type) {

@@ -119,6 +119,7 @@ func (c *notifyConfig) build(loc *time.Location) (models.NotifyConfig, time.Dura
 // the returned function stops both and waits for the message in hand.
 func startBackground(ctx context.Context, d *render.Deps, c *notifyConfig) (func(), error) {
 	cfg, interval, err := c.build(d.Loc)
+	cfg.Secret = d.Secret // opens the one-time codes notices carry sealed
 	if err != nil {
 		return nil, err
 	}

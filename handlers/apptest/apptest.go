@@ -54,6 +54,10 @@ func mustLoc(name string) *time.Location {
 	return l
 }
 
+// Secret is the server secret of every app under test (tests open the
+// one-time codes notices carry sealed with it).
+var Secret = []byte("test-secret-test-secret-test-secret!!")
+
 // New wires the app on db with a fixed secret and a settable clock.
 func New(t testing.TB, db *models.DB) *App {
 	t.Helper()
@@ -62,7 +66,7 @@ func New(t testing.TB, db *models.DB) *App {
 		t.Fatal(err)
 	}
 	clock := &Clock{T: time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)} // Monday 09:30 in Shanghai
-	d := &render.Deps{DB: db, Views: eng, Secret: []byte("test-secret-test-secret-test-secret!!"),
+	d := &render.Deps{DB: db, Views: eng, Secret: Secret,
 		Now: func() time.Time { return clock.Now() }, Loc: Shanghai, DataDir: t.TempDir()}
 	a := handlers.New(d, handlers.Options{LoginRate: 1000})
 	return &App{App: a, Deps: d, DB: db, Clock: clock}

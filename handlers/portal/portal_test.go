@@ -138,9 +138,7 @@ func principalFor(ctx context.Context, db *models.DB, now time.Time, phone strin
 	var data string
 	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
 		ORDER BY o.id DESC LIMIT 1`, phone).Scan(&data)
-	var d struct{ Code string }
-	_ = json.Unmarshal([]byte(data), &d)
-	s, err := models.LoginWithOTP(ctx, db, now, secret, phone, d.Code, "", "")
+	s, err := models.LoginWithOTP(ctx, db, now, secret, phone, models.NoticeCode(secret, data), "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -170,11 +168,14 @@ func outboxCode(t *testing.T, db *models.DB, phone string) string {
 	var data string
 	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
 		ORDER BY o.id DESC LIMIT 1`, phone).Scan(&data)
-	var d struct{ Code string }
-	if err := json.Unmarshal([]byte(data), &d); err != nil || len(d.Code) != 6 {
+	code := models.NoticeCode(apptest.Secret, data)
+	if len(code) != 6 {
 		t.Fatalf("no code in the outbox for %s: %q", phone, data)
 	}
-	return d.Code
+	if strings.Contains(data, code) {
+		t.Fatalf("the one-time code is stored in clear: %q", data)
+	}
+	return code
 }
 
 // TestPortalPagesForOwnFamily walks every page a parent reaches and checks
