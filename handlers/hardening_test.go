@@ -151,3 +151,15 @@ func TestDatabaseUnreachableIs503(t *testing.T) {
 		t.Fatalf("token: %d", resp.StatusCode)
 	}
 }
+
+// A web form field no form would send is refused by name, not stored cut.
+func TestWebFormLimits(t *testing.T) {
+	a := apptest.New(t, dbtest.SQLite(t))
+	a.Staff(t, "boss", models.RoleAdmin)
+	cl := a.Client(t)
+	cl.Login("boss", "password123")
+	resp, body := cl.HX(http.MethodPost, "/admin/classes", url.Values{"name": {strings.Repeat("班", 4001)}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "「name」太长") {
+		t.Fatalf("a 4,001-character field: %d %.300s", resp.StatusCode, body)
+	}
+}

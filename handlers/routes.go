@@ -136,7 +136,7 @@ func Build(d *render.Deps, o Options) (*App, error) {
 
 	// Hypermedia surfaces: CSRF and the staff session.
 	// Who may call each route comes from its line in access.Table.
-	web := root.Group("", middleware.CSRF(d), middleware.Staff(d))
+	web := root.Group("", middleware.FormLimits(), middleware.CSRF(d), middleware.Staff(d))
 	account.Register(web, d, limit)
 	admin.Register(web.Group("/admin"), d)
 	cashier.Register(web.Group("/cashier"), d)

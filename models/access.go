@@ -195,3 +195,13 @@ func IsUnavailable(err error) bool {
 	}
 	return false
 }
+
+// MaxReasonRunes is the longest reason a refund, a correction or an
+// override may give: it must fit its VARCHAR(255) column whole, so a longer
+// one is refused rather than cut short in silence.
+const MaxReasonRunes = 80
+
+// ReasonTooLong reports whether a reason is over the limit.
+func ReasonTooLong(s string) bool {
+	return len([]rune(s)) > MaxReasonRunes || len(s) > 255
+}

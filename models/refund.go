@@ -65,6 +65,9 @@ func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput)
 	if in.Reason == "" {
 		return nil, Invalid(map[string]string{"reason": "err.required"})
 	}
+	if ReasonTooLong(in.Reason) {
+		return nil, Invalid(map[string]string{"reason": "sec.too_long"})
+	}
 	var memberID int64
 	if err := tx.WithContext(ctx).Raw(`SELECT member_id FROM purchases WHERE id = ?`, in.PurchaseID).Scan(&memberID).Error; err != nil {
 		return nil, fmt.Errorf("models: refund: %w", err)

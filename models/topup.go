@@ -176,6 +176,9 @@ func PostTopupRefund(ctx context.Context, tx *gorm.DB, now time.Time, in TopupRe
 	if in.Reason == "" {
 		return nil, Invalid(map[string]string{"reason": "err.required"})
 	}
+	if ReasonTooLong(in.Reason) {
+		return nil, Invalid(map[string]string{"reason": "sec.too_long"})
+	}
 	var t Topup
 	res := tx.WithContext(ctx).Where("id = ?", in.TopupID).Limit(1).Find(&t)
 	if res.Error != nil {
