@@ -163,3 +163,26 @@ func TestWebFormLimits(t *testing.T) {
 		t.Fatalf("a 4,001-character field: %d %.300s", resp.StatusCode, body)
 	}
 }
+
+// The login page and the token endpoint share the throttle: after repeated
+// wrong passwords the account is locked for both, with a message saying so.
+func TestLoginLockShowsOnThePageAndTheAPI(t *testing.T) {
+	a := apptest.New(t, dbtest.SQLite(t))
+	a.Staff(t, "desk", models.RoleCashier)
+	cl := a.Client(t)
+	cl.Get("/login")
+	for i := 0; i < 5; i++ {
+		resp, _ := cl.PostForm("/login", url.Values{"username": {"desk"}, "password": {"wrong-password"}})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := cl.PostForm("/login", url.Values{"username": {"desk"}, "password": {"password123"}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "账号已临时锁定") {
+		t.Fatalf("locked account on the page: %d", resp.StatusCode)
+	}
+	resp, prob := a.API(t, http.MethodPost, "/api/v1/auth/token", "", "", map[string]string{"username": "DESK", "password": "password123"})
+	if resp.StatusCode != http.StatusTooManyRequests || prob["type"] != "/problems/account-locked" {
+		t.Fatalf("locked account on the API: %d %v", resp.StatusCode, prob)
+	}
+}

@@ -24,9 +24,12 @@ import (
 
 // Cookie names.
 const (
-	SessionCookie = "sc_staff"
-	CSRFCookie    = "sc_csrf"
-	LangCookie    = "sc_lang"
+	// GuardianCookie is the parent portal's session cookie (set by the
+	// portal, path /portal); CSRF tokens on portal pages are bound to it.
+	GuardianCookie = "sc_portal"
+	SessionCookie  = "sc_staff"
+	CSRFCookie     = "sc_csrf"
+	LangCookie     = "sc_lang"
 )
 
 // Session lifetimes: a staff session lasts SessionTTL since its last renewal;
@@ -67,6 +70,8 @@ func CSRF(d *render.Deps) fiber.Handler {
 		binding := "pre:" + pre
 		if sid := SessionID(c, d); sid != "" {
 			binding = "sid:" + sid
+		} else if g := c.Cookies(GuardianCookie); g != "" && strings.HasPrefix(c.Path(), "/portal") {
+			binding = "guardian:" + g // a parent's session (its cookie is a random token)
 		}
 		token := csrfToken(d.Secret, binding)
 		c.Locals(render.LocalCSRF, token)

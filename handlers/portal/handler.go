@@ -11,14 +11,16 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"starcard/handlers/middleware"
 	"starcard/handlers/render"
 	"starcard/models"
 )
 
 type handler struct{ *render.Deps }
 
-// CookieName is the parent session cookie.
-const CookieName = "sc_portal"
+// CookieName is the parent session cookie (the CSRF token of portal pages
+// is bound to it).
+const CookieName = middleware.GuardianCookie
 
 const localPrincipal = "portal.principal"
 
