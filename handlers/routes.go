@@ -81,6 +81,7 @@ func New(d *render.Deps, o Options) *App {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		return c.Next()
 	}, filesystem.New(filesystem.Config{Root: http.FS(static.Files)}))
+	f.Get("/school/logo", admin.SchoolLogo(d)) // public: login page, receipts, portal
 	f.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	f.Get("/readyz", func(c *fiber.Ctx) error {
 		if err := d.DB.Ping(c.UserContext()); err != nil {

@@ -105,7 +105,8 @@ func (h handler) memberCreate(c *fiber.Ctx) error {
 		return err
 	}
 	u := render.User(c)
-	campus, err := models.CampusFor(u, req.CampusID)
+	// Without campus_id: the caller's only campus, or the school's (§4b).
+	campus, err := models.ResolveCampus(c.UserContext(), h.DB.R, u, req.CampusID)
 	if err != nil {
 		return err
 	}
