@@ -1,0 +1,204 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"starcard/handlers/apptest"
+	"starcard/models"
+	"starcard/models/dbtest"
+)
+
+var campusChooser = regexp.MustCompile(`<select[^>]*name="campus_id"`)
+
+// TestOneCampusSchoolNeverAsksWhichCampus: with one campus no form offers a
+// campus chooser, and every create without a campus lands on that campus:
+// a class, a family, a member through the API, the cashier's shift.
+func TestOneCampusSchoolNeverAsksWhichCampus(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, db)
+		cp, err := models.CreateCampus(ctx, db.W, a.Clock.Now(), "SUN", "阳光校区", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Staff(t, "boss", models.RoleAdmin)
+		a.Staff(t, "desk", models.RoleCashier, cp.ID)
+		admin := a.Client(t)
+		admin.Login("boss", "password123")
+		for _, path := range []string{"/admin/members/new", "/admin/classes", "/cashier/shift", "/admin/setup/class",
+			"/admin/setup/staff", "/admin/staff"} {
+			resp, body := admin.Get(path)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d", path, resp.StatusCode)
+			}
+			if path != "/admin/staff" && campusChooser.MatchString(body) {
+				t.Errorf("%s asks which campus in a one-campus school", path)
+			}
+		}
+		resp, body := admin.PostForm("/admin/classes", url.Values{"name": {"小一班"}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+		classes, err := models.ListClasses(ctx, db.R, nil)
+		if err != nil || len(classes) != 1 || classes[0].CampusID != cp.ID {
+			t.Fatalf("class without a campus: %v %v", classes, err)
+		}
+		admin.Get("/admin/members/new")
+		resp, body = admin.PostForm("/admin/members", url.Values{"g0_name": {"王芳"}, "g0_phone": {"13800138000"},
+			"g0_relation": {"mother"}, "c0_name": {"张小明"}, "c0_birth": {"2021-05-01"}, "c0_gender": {"male"}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+
+		tok := a.Token(t, "boss")
+		resp, m := a.API(t, http.MethodPost, "/api/v1/members", tok, "", map[string]any{"name": "李小花", "birth_date": "2020-03-01",
+			"guardians": []map[string]string{{"name": "李强", "phone": "13900139000", "relation": "father"}}})
+		apptest.Status(t, resp, http.StatusCreated, m)
+		if m["campus_id"] != float64(cp.ID) {
+			t.Fatalf("API member without campus_id went to campus %v, want %d", m["campus_id"], cp.ID)
+		}
+		// The admin opens a shift at the desk: no campus asked, the only one used.
+		admin.Get("/cashier/shift")
+		resp, body = admin.PostForm("/cashier/shift/open", url.Values{"opening_cash": {"200"}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+		_, body = admin.Get("/cashier")
+		if !strings.Contains(body, "阳光校区") {
+			t.Fatal("the admin's shift did not open at the only campus")
+		}
+	})
+}
+
+// TestEmptySchoolSaysCreateACampusFirst: before any campus, the wizard
+// greets the admin and every campus-bound create names the real cause.
+func TestEmptySchoolSaysCreateACampusFirst(t *testing.T) {
+	a := apptest.New(t, dbtest.SQLite(t))
+	a.Staff(t, "boss", models.RoleAdmin)
+	admin := a.Client(t)
+	admin.Login("boss", "password123")
+	resp, _ := admin.Get("/admin")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/admin/setup" {
+		t.Fatalf("empty school's /admin: %d → %q, want the wizard", resp.StatusCode, loc)
+	}
+	_, body := admin.Get("/admin/members/new")
+	if !strings.Contains(body, "还没有校区：先创建校区") || !strings.Contains(body, `href="/admin/campuses"`) {
+		t.Fatal("the family form does not say to create a campus first")
+	}
+	resp, p := a.API(t, http.MethodPost, "/api/v1/members", a.Token(t, "boss"), "", map[string]any{"name": "李小花",
+		"birth_date": "2020-03-01", "guardians": []map[string]string{{"name": "李强", "phone": "13900139000", "relation": "father"}}})
+	apptest.Status(t, resp, http.StatusUnprocessableEntity, p)
+	if !strings.Contains(p["title"].(string), "还没有校区") && !strings.Contains(p["title"].(string), "no campus yet") {
+		t.Fatalf("problem does not name the cause: %v", p)
+	}
+	// Finishing the wizard later sends the admin to the back office.
+	admin.Get("/admin/setup/school")
+	resp, body = admin.PostForm("/admin/setup/done/skip", nil)
+	apptest.Status(t, resp, http.StatusSeeOther, body)
+	resp, body = admin.Get("/admin")
+	apptest.Status(t, resp, http.StatusOK, body)
+	if !strings.Contains(body, "还没有校区") {
+		t.Fatal("the back office of a school without campus does not say so")
+	}
+}
+
+// TestCampusAPI is §4b: admins create campuses, everyone lists the ones
+// they work at; a closed campus stays listed, flagged, and takes no members.
+func TestCampusAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		a := apptest.New(t, db)
+		a.Staff(t, "boss", models.RoleAdmin)
+		boss := a.Token(t, "boss")
+		resp, c := a.API(t, http.MethodPost, "/api/v1/campuses", boss, "", map[string]string{"code": "sun", "name": "阳光校区", "address": "张杨路 1200 号"})
+		apptest.Status(t, resp, http.StatusCreated, c)
+		if c["code"] != "SUN" || c["name"] != "阳光校区" || c["address"] != "张杨路 1200 号" || c["id"] == nil {
+			t.Fatalf("campus %v", c)
+		}
+		sun := int64(c["id"].(float64))
+		resp, c = a.API(t, http.MethodPost, "/api/v1/campuses", boss, "", map[string]string{"code": "RIV", "name": "滨江校区"})
+		apptest.Status(t, resp, http.StatusCreated, c)
+		riv := int64(c["id"].(float64))
+		for _, tc := range []struct {
+			body string
+			want int
+		}{
+			{`{"code":"SUN","name":"又一个"}`, http.StatusConflict},
+			{`{"code":"X1"}`, http.StatusUnprocessableEntity},
+			{`{"code":"X2","name":"x","colour":"red"}`, http.StatusBadRequest},
+		} {
+			resp, p := a.API(t, http.MethodPost, "/api/v1/campuses", boss, "", tc.body)
+			apptest.Status(t, resp, tc.want, p)
+		}
+		a.Staff(t, "desk", models.RoleCashier, riv)
+		desk := a.Token(t, "desk")
+		resp, p := a.API(t, http.MethodPost, "/api/v1/campuses", desk, "", map[string]string{"code": "X3", "name": "x"})
+		apptest.Status(t, resp, http.StatusForbidden, p)
+		resp, l := a.API(t, http.MethodGet, "/api/v1/campuses", desk, "", nil)
+		apptest.Status(t, resp, http.StatusOK, l)
+		if cs := l["campuses"].([]any); len(cs) != 1 || cs[0].(map[string]any)["code"] != "RIV" {
+			t.Fatalf("a cashier of RIV lists %v", cs)
+		}
+		if err := models.SetCampusClosed(ctx, db.W, a.Clock.Now(), sun, true); err != nil {
+			t.Fatal(err)
+		}
+		_, l = a.API(t, http.MethodGet, "/api/v1/campuses", boss, "", nil)
+		if cs := l["campuses"].([]any); len(cs) != 2 || cs[0].(map[string]any)["closed"] != true {
+			t.Fatalf("admin lists %v", cs)
+		}
+		resp, p = a.API(t, http.MethodPost, "/api/v1/members", boss, "", map[string]any{"name": "李小花", "birth_date": "2020-03-01",
+			"campus_id": sun, "guardians": []map[string]string{{"name": "李强", "phone": "13900139000", "relation": "father"}}})
+		apptest.Status(t, resp, http.StatusUnprocessableEntity, p)
+		// With SUN closed, RIV is the school's only open campus.
+		resp, p = a.API(t, http.MethodPost, "/api/v1/members", boss, "", map[string]any{"name": "李小花", "birth_date": "2020-03-01",
+			"guardians": []map[string]string{{"name": "李强", "phone": "13900139000", "relation": "father"}}})
+		apptest.Status(t, resp, http.StatusCreated, p)
+		if p["campus_id"] != float64(riv) {
+			t.Fatalf("member went to %v, want the only open campus %d", p["campus_id"], riv)
+		}
+	})
+}
+
+// TestCampusAndSchoolPages: the back office creates, edits and closes a
+// campus, and the school's name replaces 星卡 in the top bar.
+func TestCampusAndSchoolPages(t *testing.T) {
+	a := apptest.New(t, dbtest.SQLite(t))
+	a.Staff(t, "boss", models.RoleAdmin)
+	a.Staff(t, "mgr", models.RoleCampusManager)
+	admin := a.Client(t)
+	admin.Login("boss", "password123")
+	admin.Get("/admin/campuses")
+	resp, body := admin.PostForm("/admin/campuses", url.Values{"code": {"SUN"}, "name": {""}})
+	apptest.Status(t, resp, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, "必填") {
+		t.Fatal("missing name not shown on the form")
+	}
+	resp, body = admin.PostForm("/admin/campuses", url.Values{"code": {"SUN"}, "name": {"阳光校区"}})
+	apptest.Status(t, resp, http.StatusOK, body)
+	cs, _ := models.ListAllCampuses(context.Background(), a.DB.R)
+	if len(cs) != 1 {
+		t.Fatalf("campuses %v", cs)
+	}
+	id := itoa(cs[0].ID)
+	admin.Get("/admin/campuses/" + id + "/edit")
+	resp, body = admin.PostForm("/admin/campuses/"+id, url.Values{"code": {"SUN"}, "name": {"阳光总园"}, "address": {"张杨路"}})
+	apptest.Status(t, resp, http.StatusSeeOther, body)
+	resp, body = admin.HX(http.MethodPost, "/admin/campuses/"+id+"/close", nil)
+	apptest.Status(t, resp, http.StatusNoContent, body)
+	_, body = admin.Get("/admin/campuses")
+	if !strings.Contains(body, "阳光总园") || !strings.Contains(body, "停用") {
+		t.Fatal("the closed campus is not listed as closed")
+	}
+	admin.Get("/admin/school")
+	resp, body = admin.PostForm("/admin/school", url.Values{"name": {"阳光幼儿园"}, "phone": {"021-5888 1234"}})
+	apptest.Status(t, resp, http.StatusOK, body)
+	if !strings.Contains(body, `class="brand"`) || !strings.Contains(body, "阳光幼儿园</a>") {
+		t.Fatal("the top bar does not show the school's name")
+	}
+	mgr := a.Client(t)
+	mgr.Login("mgr", "password123")
+	for _, path := range []string{"/admin/campuses", "/admin/school", "/admin/setup/school"} {
+		if resp, _ := mgr.Get(path); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("campus manager %s: %d, want 403", path, resp.StatusCode)
+		}
+	}
+}
