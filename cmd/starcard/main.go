@@ -41,8 +41,12 @@ mysql:root@tcp(127.0.0.1:3306)/starcard. Every flag also reads STARCARD_<FLAG>
 from the environment (STARCARD_DB, STARCARD_ADDR, …).
 `
 
+// logLevel is the log's level; the demo raises it once the logins are shown.
+var logLevel slog.LevelVar
+
 func main() {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	logLevel.Set(slog.LevelInfo)
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: &logLevel})))
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -250,6 +254,13 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("time zone %q: %w", *tz, err)
 	}
+	// Claim the port first: a taken port is said in one line, at once, not
+	// after migrating and building the demo school.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another StarCard running? try -addr 127.0.0.1:8081): %w", *addr, err)
+	}
+	defer ln.Close()
 	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
 		return err
 	}
@@ -269,21 +280,19 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Claim the port before seeding: a taken port is said in one line, at
-	// once, not after a minute of building the demo school.
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s (is another StarCard running? try -addr 127.0.0.1:8081): %w", *addr, err)
-	}
-	defer ln.Close()
 	var school *demo.School
 	if *demoFlag {
-		fmt.Fprintln(out, "Building the demo school (about a minute on first run)…")
-		if school, err = demo.Seed(ctx, db, time.Now().UTC(), loc); err != nil {
-			return fmt.Errorf("demo: %w", err)
+		if school, err = demo.Existing(ctx, db); err != nil {
+			return err
 		}
 		if school == nil {
-			fmt.Fprintln(out, "The database already has a school: starting it as it is (start over with a fresh -data dir and -db).")
+			fmt.Fprintln(out, "Building the demo school…")
+			if school, err = demo.Seed(ctx, db, time.Now().UTC(), loc); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+		if school == nil {
+			fmt.Fprintln(out, "This database already holds a school that is not the demo: starting it as it is.")
 		}
 	}
 	d := &render.Deps{DB: db, Views: eng, Secret: secret, Now: func() time.Time { return time.Now().UTC() },
@@ -329,6 +338,10 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "StarCard is running at %s\n", base)
 	if school != nil {
 		fmt.Fprint(out, school.Logins(base))
+		// Keep the logins on screen: the demo's SMS and e-mails are on the
+		// back office's outbox page; only warnings and errors print from here.
+		fmt.Fprintln(out, "(Notices the demo sends are on /admin/outbox; Ctrl-C stops.)")
+		logLevel.Set(slog.LevelWarn)
 	}
 	select {
 	case err := <-errc:

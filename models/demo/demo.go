@@ -22,6 +22,9 @@ import (
 // Password is the password of every demo account, staff and the demo parent.
 const Password = "starcard123"
 
+// SchoolName is the demo school's name; Existing recognises the demo by it.
+const SchoolName = "星卡示范幼儿园"
+
 // School is the state shared by the steps that fill the demo school.
 type School struct {
 	DB       *models.DB
@@ -75,6 +78,22 @@ func Seed(ctx context.Context, db *models.DB, now time.Time, loc *time.Location)
 	return d, nil
 }
 
+// Existing returns the demo school a database already holds, so that a
+// restarted demo prints its logins again; nil when the database holds
+// another school (or none).
+func Existing(ctx context.Context, db *models.DB) (*School, error) {
+	sch, err := models.GetSchool(ctx, db.R)
+	if err != nil || sch.Name != SchoolName {
+		return nil, err
+	}
+	d := &School{DB: db}
+	if err := db.R.WithContext(ctx).Raw(`SELECT phone FROM guardian_logins WHERE password_hash <> '' ORDER BY phone LIMIT 1`).
+		Scan(&d.ParentPhone).Error; err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return d, nil
+}
+
 // Logins is what `starcard -demo` prints last: who can log in, and where.
 func (d *School) Logins(baseURL string) string {
 	var b strings.Builder
@@ -96,7 +115,7 @@ func (d *School) Logins(baseURL string) string {
 }
 
 func demoCampusesAndStaff(ctx context.Context, d *School) error {
-	if _, err := models.SaveSchool(ctx, d.DB.W, d.Now, models.SchoolInput{Name: "星卡示范幼儿园", ShortName: "星卡幼儿园",
+	if _, err := models.SaveSchool(ctx, d.DB.W, d.Now, models.SchoolInput{Name: SchoolName, ShortName: "星卡幼儿园",
 		Phone: "021-5888 1200", Address: "上海市浦东新区张杨路 1200 号"}); err != nil {
 		return err
 	}
