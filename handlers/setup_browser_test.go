@@ -108,11 +108,21 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	apptest.Shot(t, p, "setup-4-staff")
 	apptest.ClickAndWait(t, p, `#setup-next`)
 
-	// 5. Review the rules and finish: the back office, no wizard any more.
+	// 5. SMS and e-mail: a test to the admin's own phone.
+	waitFor(t, p, ".setup-card h2", "短信和邮件")
+	waitFor(t, p, ".setup-delivery", "未开启")
+	fill(p, map[string]string{"phone": "13600001111"})
+	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
+	waitFor(t, p, ".flash.ok", "测试消息已发出")
+	waitFor(t, p, "#test-results", "待发送")
+	apptest.Shot(t, p, "setup-5-notify")
+	apptest.ClickAndWait(t, p, `#setup-next`)
+
+	// 6. Review the rules and finish: the back office, no wizard any more.
 	waitFor(t, p, ".setup-card h2", "检查规则")
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
 	waitFor(t, p, "h1", "管理后台")
-	apptest.Shot(t, p, "setup-5-admin-home")
+	apptest.Shot(t, p, "setup-6-admin-home")
 
 	// A family, without a campus chooser.
 	p.MustNavigate(base + "/admin/members/new").MustWaitLoad()
@@ -123,7 +133,7 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	p.MustEval(`() => { document.querySelector('input[name=c0_birth]').value = '2021-05-01'; }`)
 	apptest.ClickAndWait(t, p, `form.family-form button[type=submit]`)
 	waitFor(t, p, ".child-card a", "张小明")
-	apptest.Shot(t, p, "setup-6-family")
+	apptest.Shot(t, p, "setup-7-family")
 	var cardNo string
 	if err := db.R.Raw(`SELECT c.card_no FROM cards c JOIN members m ON m.card_id = c.id WHERE m.name = ?`, "张小明").
 		Scan(&cardNo).Error; err != nil || cardNo == "" {
@@ -146,14 +156,14 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	p.MustElement("#amt0").MustInput("350")
 	p.MustElement(`button[name=fill][value=cash]`).MustClick()
 	waitFor(t, p, "#paystate", "收款金额已对上")
-	apptest.Shot(t, p, "setup-7-purchase-preview")
+	apptest.Shot(t, p, "setup-8-purchase-preview")
 	p.MustElement("#confirm").MustClick()
 	waitFor(t, p, "#done", "收款成功")
-	apptest.Shot(t, p, "setup-8-purchase-done")
+	apptest.Shot(t, p, "setup-9-purchase-done")
 	href := p.MustElement("#print-receipt").MustAttribute("href")
 	r := apptest.Page(t, b, base+strings.TrimSuffix(*href, "?print=1"), 420, 900)
 	waitFor(t, r, "#receipt", "阳光幼儿园 · 阳光校区")
 	waitFor(t, r, "#receipt", "021-5888 1234")
 	waitFor(t, r, "#receipt", "¥350.00")
-	apptest.Shot(t, r, "setup-9-receipt")
+	apptest.Shot(t, r, "setup-10-receipt")
 }

@@ -202,3 +202,61 @@ func TestCampusAndSchoolPages(t *testing.T) {
 		}
 	}
 }
+
+// TestWizardTestSendAndStaffInbox: the wizard's "send a test" keeps the
+// admin's phone and queues a notice to them; once delivered it is in their
+// inbox, counted in the top bar of every staff page until read.
+func TestWizardTestSendAndStaffInbox(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.SQLite(t)
+	a := apptest.New(t, db)
+	if err := models.EnsureNoticeTemplates(ctx, db.W, a.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	u := a.Staff(t, "boss", models.RoleAdmin)
+	admin := a.Client(t)
+	admin.Login("boss", "password123")
+	_, body := admin.Get("/admin/setup/notify")
+	if !strings.Contains(body, "短信和邮件") {
+		t.Fatal("no notify step")
+	}
+	resp, body := admin.PostForm("/admin/setup/notify", url.Values{"phone": {"123"}})
+	apptest.Status(t, resp, http.StatusUnprocessableEntity, body)
+	resp, body = admin.PostForm("/admin/setup/notify", url.Values{"phone": {"13600001111"}, "email": {"boss@school.cn"}})
+	apptest.Status(t, resp, http.StatusOK, body)
+	me, err := models.GetStaff(ctx, db.R, u.ID)
+	if err != nil || me.Phone != "13600001111" || me.Email != "boss@school.cn" {
+		t.Fatalf("contact not kept: %+v %v", me, err)
+	}
+	sms := &recordingSMS{}
+	w := models.NewWorker(db, models.NotifyConfig{SMS: sms, Loc: apptest.Shanghai}, a.Clock.Now)
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(sms.to) != 1 || sms.to[0] != "13600001111" {
+		t.Fatalf("test SMS went to %v", sms.to)
+	}
+	for _, path := range []string{"/admin/campuses", "/cashier", "/staff"} {
+		_, body = admin.Get(path)
+		if !strings.Contains(body, `<span class="badge unread">1</span>`) {
+			t.Fatalf("%s does not show one unread notice", path)
+		}
+	}
+	_, body = admin.Get("/inbox")
+	if !strings.Contains(body, "这是一条测试消息") {
+		t.Fatal("the inbox does not show the test")
+	}
+	resp, body = admin.PostForm("/inbox/read", nil)
+	apptest.Status(t, resp, http.StatusSeeOther, body)
+	_, body = admin.Get("/inbox")
+	if strings.Contains(body, `badge unread`) {
+		t.Fatal("still unread after reading all")
+	}
+}
+
+type recordingSMS struct{ to []string }
+
+func (r *recordingSMS) Send(_ context.Context, m models.Message) error {
+	r.to = append(r.to, m.To)
+	return nil
+}

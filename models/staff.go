@@ -217,6 +217,31 @@ func CreateStaff(ctx context.Context, db *gorm.DB, now time.Time, in NewStaff) (
 	return u, nil
 }
 
+// SetStaffContact changes the phone and e-mail a member of staff gets
+// notices at (empty clears them).
+func SetStaffContact(ctx context.Context, db *gorm.DB, now time.Time, id int64, phone, email string) error {
+	phone, email = strings.TrimSpace(phone), strings.TrimSpace(email)
+	fields := map[string]string{}
+	if phone != "" && !ValidMobile(phone) {
+		fields["phone"] = "setup.err_mobile"
+	}
+	if email != "" && (len(email) > 255 || !strings.Contains(email, "@") || strings.ContainsAny(email, " <>,;")) {
+		fields["email"] = "setup.err_email"
+	}
+	if len(fields) > 0 {
+		return Invalid(fields)
+	}
+	res := db.WithContext(ctx).Model(&StaffUser{}).Where("id = ?", id).
+		Updates(map[string]any{"phone": phone, "email": email, "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("models: staff contact: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // dummyHash keeps a failed lookup as slow as a failed password check so that
 // timing does not reveal which usernames exist.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("starcard-timing-equaliser"), bcrypt.DefaultCost)

@@ -296,7 +296,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	d := &render.Deps{DB: db, Views: eng, Secret: secret, Now: func() time.Time { return time.Now().UTC() },
-		Loc: loc, Secure: *useTLS, DataDir: *dataDir}
+		Loc: loc, Secure: *useTLS, DataDir: *dataDir, Delivery: notify.delivery()}
 	var opts handlers.Options
 	if *proxy != "" {
 		opts.ProxyHeader = *proxy

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"starcard/handlers/render"
 	"starcard/models"
@@ -14,7 +15,7 @@ import (
 // setupSteps are the first-run wizard's steps in order. Each can be skipped
 // and done later from the back office (school settings, campuses, classes,
 // staff, rules).
-var setupSteps = []string{"school", "campus", "class", "staff", "rules"}
+var setupSteps = []string{"school", "campus", "class", "staff", "notify", "rules"}
 
 // nextStep is the step after step, or "done".
 func nextStep(step string) string {
@@ -46,10 +47,33 @@ func (h handler) setupPage(c *fiber.Ctx, status int, step string, v render.View)
 	if step == "school" && v.Form == nil {
 		v.Form = schoolFormOf(school)
 	}
+	var outbox []models.OutboxItem
+	if step == "notify" {
+		if v.Form == nil {
+			me, err := models.GetStaff(ctx, h.DB.R, render.User(c).ID)
+			if err != nil {
+				return err
+			}
+			v.Form = map[string]string{"phone": me.Phone, "email": me.Email}
+		}
+		// The last test notices, to see whether they went out.
+		if outbox, err = models.ListOutbox(ctx, h.DB.R, models.OutboxFilter{Event: "setup_test", Limit: 3}); err != nil {
+			return err
+		}
+	}
 	v.Title = h.T(c, "setup.wizard_title")
 	v.D = fiber.Map{"Step": step, "Steps": setupSteps, "Index": slices.Index(setupSteps, step) + 1, "Next": nextStep(step),
-		"School": school, "Campuses": campuses, "Classes": classes, "Users": users, "Roles": models.Roles}
+		"School": school, "Campuses": campuses, "Classes": classes, "Users": users, "Roles": models.Roles,
+		"Delivery": delivery(h.Delivery), "Outbox": outbox}
 	return h.Page(c, status, "admin/setup", "", v)
+}
+
+// delivery fills in what an unconfigured instance (tests) leaves blank.
+func delivery(d render.Delivery) render.Delivery {
+	if d.SMS != "log" && d.SMS != "http" {
+		d.SMS = "none"
+	}
+	return d
 }
 
 // setupShow shows a step; /admin/setup resumes where the admin left off.
@@ -143,6 +167,17 @@ func (h handler) setupSave(c *fiber.Ctx) error {
 			flash = h.T(c, "staff.created", u.Username)
 			err = models.Audit(ctx, h.DB.W, now, actor, "staff.create", "staff", u.ID, fmt.Sprintf("role=%s", u.Role))
 			form = nil
+		}
+	case "notify":
+		// Send a test to the admin's own phone and e-mail (kept on the
+		// account, so the admin gets staff notices there from now on).
+		u := render.User(c)
+		form = map[string]string{"phone": c.FormValue("phone"), "email": c.FormValue("email")}
+		if err = models.SetStaffContact(ctx, h.DB.W, now, u.ID, form["phone"], form["email"]); err == nil {
+			err = h.DB.Tx(ctx, func(tx *gorm.DB) error {
+				return models.EnqueueStaffNotice(ctx, tx, now, u.ID, "setup_test", fmt.Sprintf("setup_test:%d", now.UnixNano()), map[string]any{})
+			})
+			flash = h.T(c, "setup.test_queued")
 		}
 	case "rules":
 		return h.setupGo(c, "done")

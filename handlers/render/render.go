@@ -26,9 +26,19 @@ type Deps struct {
 	Loc     *time.Location
 	Secure  bool   // cookies get the Secure flag (HTTPS)
 	DataDir string // uploads and generated files
+	// Delivery says how notices leave this instance (the set-up wizard
+	// shows it): the SMS provider ("log", "http", "none") and the e-mail
+	// sender ("" when e-mail is off). cmd fills it from its flags.
+	Delivery Delivery
 
 	schoolMu   sync.Mutex
 	schoolRead time.Time // when the school's settings were last read (wall clock)
+}
+
+// Delivery describes the configured notice channels.
+type Delivery struct {
+	SMS       string
+	EmailFrom string
 }
 
 // schoolTTL is how long a page may show the school's settings before they
