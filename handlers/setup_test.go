@@ -36,11 +36,17 @@ func TestOneCampusSchoolNeverAsksWhichCampus(t *testing.T) {
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("%s: %d", path, resp.StatusCode)
 			}
-			if path != "/admin/staff" && campusChooser.MatchString(body) {
+			if campusChooser.MatchString(body) {
 				t.Errorf("%s asks which campus in a one-campus school", path)
 			}
 		}
-		resp, body := admin.PostForm("/admin/classes", url.Values{"name": {"小一班"}})
+		// A cashier made on the staff page works at the only campus.
+		resp, body := admin.PostForm("/admin/staff", url.Values{"username": {"desk2"}, "password": {"password123"}, "role": {"cashier"}})
+		apptest.Status(t, resp, http.StatusOK, body)
+		if u, err := models.Authenticate(ctx, db.R, "desk2", "password123"); err != nil || len(u.CampusIDs) != 1 || u.CampusIDs[0] != cp.ID {
+			t.Fatalf("desk2 works at %v (%v), want the only campus", u, err)
+		}
+		resp, body = admin.PostForm("/admin/classes", url.Values{"name": {"小一班"}})
 		apptest.Status(t, resp, http.StatusSeeOther, body)
 		classes, err := models.ListClasses(ctx, db.R, nil)
 		if err != nil || len(classes) != 1 || classes[0].CampusID != cp.ID {
@@ -259,4 +265,18 @@ type recordingSMS struct{ to []string }
 func (r *recordingSMS) Send(_ context.Context, m models.Message) error {
 	r.to = append(r.to, m.To)
 	return nil
+}
+
+// TestKioskWithoutCampusSaysSo: a door tablet's account with no campus gets
+// a clear message instead of a scanner that would record nowhere.
+func TestKioskWithoutCampusSaysSo(t *testing.T) {
+	a := apptest.New(t, dbtest.SQLite(t))
+	a.Staff(t, "door", models.RoleKiosk)
+	k := a.Client(t)
+	k.Login("door", "password123")
+	resp, body := k.Get("/kiosk")
+	apptest.Status(t, resp, http.StatusConflict, body)
+	if !strings.Contains(body, "这台签到机还没有分配校区") || strings.Contains(body, "kiosk-video") {
+		t.Fatal("a kiosk with no campus shows the scanner")
+	}
 }
