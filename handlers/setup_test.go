@@ -280,3 +280,29 @@ func TestKioskWithoutCampusSaysSo(t *testing.T) {
 		t.Fatal("a kiosk with no campus shows the scanner")
 	}
 }
+
+// TestStaffSetOwnContactOnInbox: any member of staff sets where else their
+// notices go from the inbox page; a wrong number is shown on the form.
+func TestStaffSetOwnContactOnInbox(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t, dbtest.SQLite(t))
+	cp, err := models.CreateCampus(ctx, a.DB.W, a.Clock.Now(), "SUN", "阳光校区", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := a.Staff(t, "mgr", models.RoleCampusManager, cp.ID)
+	c := a.Client(t)
+	c.Login("mgr", "password123")
+	c.Get("/inbox")
+	resp, body := c.PostForm("/inbox/contact", url.Values{"phone": {"12345"}})
+	apptest.Status(t, resp, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, "请填写 11 位手机号") {
+		t.Fatal("bad phone not explained")
+	}
+	resp, body = c.PostForm("/inbox/contact", url.Values{"phone": {"13712345678"}, "email": {"mgr@school.cn"}})
+	apptest.Status(t, resp, http.StatusOK, body)
+	me, err := models.GetStaff(ctx, a.DB.R, u.ID)
+	if err != nil || me.Phone != "13712345678" || me.Email != "mgr@school.cn" {
+		t.Fatalf("contact %+v %v", me, err)
+	}
+}

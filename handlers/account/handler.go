@@ -22,6 +22,7 @@ func Register(r fiber.Router, d *render.Deps, loginLimit fiber.Handler) {
 	r.Get("/lang/:code", h.setLang)
 	// The staff inbox: every staff role, their own notices only.
 	staff := middleware.RequireRole(models.Roles...)
-	r.Get("/inbox", staff, h.inboxList)       // every staff role
-	r.Post("/inbox/read", staff, h.inboxRead) // every staff role
+	r.Get("/inbox", staff, h.inboxList)             // every staff role
+	r.Post("/inbox/read", staff, h.inboxRead)       // every staff role
+	r.Post("/inbox/contact", staff, h.inboxContact) // every staff role: their own phone/e-mail
 }
