@@ -306,3 +306,35 @@ func TestStaffSetOwnContactOnInbox(t *testing.T) {
 		t.Fatalf("contact %+v %v", me, err)
 	}
 }
+
+// TestRosterTemplate: the import page and the wizard offer an .xlsx roster
+// with the import's columns, pre-filled with the school's campus and class,
+// that the import reads back.
+func TestRosterTemplate(t *testing.T) {
+	ctx := context.Background()
+	a := apptest.New(t, dbtest.SQLite(t))
+	cp, err := models.CreateCampus(ctx, a.DB.W, a.Clock.Now(), "SUN", "阳光校区", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CreateClass(ctx, a.DB.W, a.Clock.Now(), cp.ID, "小一班"); err != nil {
+		t.Fatal(err)
+	}
+	a.Staff(t, "boss", models.RoleAdmin)
+	c := a.Client(t)
+	c.Login("boss", "password123")
+	_, body := c.Get("/admin/import")
+	if !strings.Contains(body, `href="/admin/import/template.xlsx"`) {
+		t.Fatal("the import page offers no template")
+	}
+	resp, raw := c.Get("/admin/import/template.xlsx")
+	apptest.Status(t, resp, http.StatusOK, "")
+	rows, err := models.ReadImportFile("roster.xlsx", []byte(raw))
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("template rows %v: %v", rows, err)
+	}
+	p, err := models.PreviewImport(ctx, a.DB.R, a.Clock.Now(), rows)
+	if err != nil || len(p.Rows) != 1 || p.Invalid != 0 || p.Rows[0].Member.CampusID != cp.ID || p.Rows[0].Member.ClassID == 0 {
+		t.Fatalf("the template's example row does not import cleanly: %+v %v", p, err)
+	}
+}
