@@ -1,7 +1,11 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	pngenc "image/png"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -336,5 +340,53 @@ func TestRosterTemplate(t *testing.T) {
 	p, err := models.PreviewImport(ctx, a.DB.R, a.Clock.Now(), rows)
 	if err != nil || len(p.Rows) != 1 || p.Invalid != 0 || p.Rows[0].Member.CampusID != cp.ID || p.Rows[0].Member.ClassID == 0 {
 		t.Fatalf("the template's example row does not import cleanly: %+v %v", p, err)
+	}
+}
+
+// TestSchoolLogoUpload: a PNG logo is kept and served to anyone at
+// /school/logo (login page, receipts, portal); a text file is refused on
+// the form.
+func TestSchoolLogoUpload(t *testing.T) {
+	a := apptest.New(t, dbtest.SQLite(t))
+	a.Staff(t, "boss", models.RoleAdmin)
+	c := a.Client(t)
+	c.Login("boss", "password123")
+	c.Get("/admin/school")
+	post := func(filename string, content []byte) (*http.Response, string) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("_csrf", c.CSRF)
+		mw.WriteField("name", "阳光幼儿园")
+		fw, _ := mw.CreateFormFile("logo", filename)
+		fw.Write(content)
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, "/admin/school", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		return c.Do(req)
+	}
+	resp, body := post("logo.txt", []byte("not an image"))
+	apptest.Status(t, resp, http.StatusUnprocessableEntity, body)
+	if !strings.Contains(body, "Logo 须为 PNG") {
+		t.Fatal("a text logo is not refused on the form")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	var png bytes.Buffer
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = post("logo.png", png.Bytes())
+	apptest.Status(t, resp, http.StatusOK, body)
+	if !strings.Contains(body, `src="/school/logo"`) {
+		t.Fatal("the saved logo is not shown")
+	}
+	anon := a.Client(t)
+	resp, got := anon.Get("/school/logo")
+	apptest.Status(t, resp, http.StatusOK, "")
+	if resp.Header.Get("Content-Type") != "image/png" || got != png.String() {
+		t.Fatalf("logo served as %q, %d bytes", resp.Header.Get("Content-Type"), len(got))
+	}
+	_, login := anon.Get("/login")
+	if !strings.Contains(login, "阳光幼儿园") || !strings.Contains(login, `src="/school/logo"`) {
+		t.Fatal("the login page does not carry the school's name and logo")
 	}
 }
