@@ -313,7 +313,11 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if *useTLS {
 		scheme = "https"
 	}
-	base := fmt.Sprintf("%s://%s", scheme, *addr)
+	host := *addr
+	if strings.HasSuffix(host, ":0") {
+		host = ln.Addr().String() // a port the system chose
+	}
+	base := fmt.Sprintf("%s://%s", scheme, host)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
