@@ -124,6 +124,13 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	waitFor(t, p, "h1", "管理后台")
 	apptest.Shot(t, p, "setup-6-admin-home")
 
+	p.MustNavigate(base + "/admin/campuses").MustWaitLoad()
+	waitFor(t, p, "table", "阳光校区")
+	apptest.Shot(t, p, "setup-6b-campuses")
+	p.MustNavigate(base + "/inbox").MustWaitLoad()
+	waitFor(t, p, "h1", "消息")
+	apptest.Shot(t, p, "setup-6c-inbox")
+
 	// A family, without a campus chooser.
 	p.MustNavigate(base + "/admin/members/new").MustWaitLoad()
 	noCampusChooser(t, p, "the family form")
