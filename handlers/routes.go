@@ -117,6 +117,7 @@ func Build(d *render.Deps, o Options) (*App, error) {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 		return c.Next()
 	}, filesystem.New(filesystem.Config{Root: http.FS(static.Files)}))
+	root.Get("/school/logo", admin.SchoolLogo(d)) // public: login page, receipts, portal
 	root.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	root.Get("/readyz", func(c *fiber.Ctx) error {
 		if err := d.DB.Ping(c.UserContext()); err != nil {

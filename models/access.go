@@ -155,23 +155,6 @@ func RefundApproval(ctx context.Context, db *DB, now time.Time, in DeskRefundInp
 	return u, amount, err
 }
 
-// CampusForIn is CampusFor that also knows the school: without campus_id, a
-// member goes to the caller's only campus, else to the school's only
-// campus (DOMAIN.md §4b); with several, the caller must say which.
-func CampusForIn(ctx context.Context, db *gorm.DB, u *StaffUser, asked int64) (int64, error) {
-	if asked != 0 || (u != nil && len(u.CampusIDs) == 1) {
-		return CampusFor(u, asked)
-	}
-	var ids []int64
-	if err := db.WithContext(ctx).Raw("SELECT id FROM campuses ORDER BY id LIMIT 2").Scan(&ids).Error; err != nil {
-		return 0, fmt.Errorf("models: campus for: %w", err)
-	}
-	if len(ids) == 1 && (u == nil || u.CanSeeCampus(ids[0])) {
-		return ids[0], nil
-	}
-	return CampusFor(u, asked)
-}
-
 // IsUnavailable reports whether err means the database cannot be reached
 // (refused, dropped or closed connections, a file that cannot be opened):
 // a 503 with Retry-After, not an internal error.

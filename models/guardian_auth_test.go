@@ -13,6 +13,7 @@ import (
 
 	"starcard/models"
 	"starcard/models/dbtest"
+	"starcard/models/demo"
 )
 
 var paNow = time.Date(2026, 11, 2, 1, 30, 0, 0, time.UTC)
@@ -238,7 +239,7 @@ func TestDemoParentCanLogIn(t *testing.T) {
 	ctx := context.Background()
 	var phone string
 	db.R.Raw("SELECT phone FROM guardians ORDER BY id LIMIT 1").Scan(&phone)
-	if _, err := models.LoginWithPassword(ctx, db, paNow, phone, models.DemoPassword, "", ""); err != nil {
+	if _, err := models.LoginWithPassword(ctx, db, paNow, phone, demo.Password, "", ""); err != nil {
 		t.Fatalf("demo parent %s: %v", phone, err)
 	}
 	var n int64

@@ -43,6 +43,8 @@ var NoticeEvents = []NoticeEvent{
 	{Name: "daily_summary", Vars: []string{"staff", "checkins", "sales", "topups", "refunds", "new_members"}, ToStaff: true, Urgent: true,
 		Money: []string{"sales", "topups", "refunds"}},
 	{Name: "account_locked", Vars: []string{"staff", "username", "until", "ip"}, ToStaff: true, Urgent: true},
+	// setup_test is the set-up wizard's "send a test": to the admin who asked.
+	{Name: "setup_test", Vars: []string{"staff"}, ToStaff: true, Urgent: true},
 }
 
 // NoticeEventByName finds an event.
@@ -130,6 +132,11 @@ var defaultTemplates = map[string]map[string]defaultTemplate{
 		"zh-CN": {"验证码", "【{{school}}】您的验证码是{{code}}，{{minutes}}分钟内有效，请勿告诉他人。"},
 		"zh-TW": {"驗證碼", "【{{school}}】您的驗證碼是{{code}}，{{minutes}}分鐘內有效，請勿告訴他人。"},
 		"en":    {"Your code", "[{{school}}] Your code is {{code}}, valid for {{minutes}} minutes. Do not share it."},
+	},
+	"setup_test": {
+		"zh-CN": {"测试消息", "【{{school}}】{{staff}}您好，这是一条测试消息：短信和邮件设置可以正常使用。"},
+		"zh-TW": {"測試訊息", "【{{school}}】{{staff}}您好，這是一則測試訊息：簡訊和郵件設定可以正常使用。"},
+		"en":    {"Test message", "[{{school}}] Hello {{staff}}, this is a test: SMS and e-mail delivery work."},
 	},
 	"daily_summary": {
 		"zh-CN": {"{{campus}}昨日简报 {{date}}", "{{staff}}您好，{{campus}} {{date}}：签到{{checkins}}人次，消费{{sales}}，充值{{topups}}，退费{{refunds}}，新会员{{new_members}}名。"},

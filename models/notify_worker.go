@@ -208,8 +208,17 @@ func (w *Worker) recipientOf(ctx context.Context, r OutboxRow) (recipient, bool,
 			}
 			return rc, false, err
 		}
-		rc.name = s.Name
-		def.Channel = ChannelInbox
+		// Staff read notices in their inbox; with a phone or an e-mail on
+		// their account they also get them by SMS or e-mail.
+		rc.name, rc.phone = s.Name, s.Phone
+		switch {
+		case s.Phone != "":
+			def.Channel = ChannelSMS
+		case s.Email != "":
+			def.Channel, def.Email = ChannelEmail, s.Email
+		default:
+			def.Channel = ChannelInbox
+		}
 		rc.prefs, err = LoadNotifyPrefs(ctx, w.DB.W, 0, r.StaffID, def)
 		return rc, true, err
 	}
@@ -361,9 +370,6 @@ func (w *Worker) route(ev NoticeEvent, rc recipient) (string, Channel, string) {
 	if p.Channel == ChannelEmail && w.Cfg.Email != nil && p.Email != "" {
 		return ChannelEmail, w.Cfg.Email, p.Email
 	}
-	if ev.ToStaff {
-		return "", nil, ""
-	}
 	if w.Cfg.SMS != nil && rc.phone != "" {
 		return ChannelSMS, w.Cfg.SMS, rc.phone
 	}
@@ -380,7 +386,14 @@ var tierNames = map[string]map[string]string{
 // then the notice's own data (amounts in fen shown as ¥).
 func (w *Worker) vars(ctx context.Context, ev NoticeEvent, r OutboxRow, rc recipient, lang string) (map[string]string, error) {
 	at := r.CreatedAt.In(w.Cfg.Loc)
-	v := map[string]string{"school": w.Cfg.School, "guardian": rc.name, "staff": rc.name,
+	// The school's own name (its settings) wins over the -school-name flag.
+	school := w.Cfg.School
+	if sch, err := GetSchool(ctx, w.DB.W); err != nil {
+		return nil, err
+	} else if sch.Name != "" {
+		school = sch.DisplayName(school)
+	}
+	v := map[string]string{"school": school, "guardian": rc.name, "staff": rc.name,
 		"date": at.Format("2006-01-02"), "time": at.Format("15:04")}
 	if r.MemberID > 0 {
 		var m struct{ Name, Campus string }

@@ -73,6 +73,8 @@ type StaffUser struct {
 	Name         string
 	PasswordHash string
 	Role         Role
+	Phone        string // for notices by SMS (the daily summary…)
+	Email        string // for notices by e-mail
 	DisabledAt   *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -125,6 +127,18 @@ type NewStaff struct {
 	Password  string
 	Role      string
 	CampusIDs []int64
+	Phone     string // optional: a mobile number for SMS notices
+	Email     string // optional: an address for e-mail notices
+}
+
+// ErrUnknownCampus is returned when a staff account names a campus that does
+// not exist (a fresh school has none until one is created).
+var ErrUnknownCampus = NewError(KindInvalid, "unknown-campus", "setup.err_campus_unknown")
+
+// CampusBound reports whether the role works at particular campuses (and so
+// should be given one).
+func (r Role) CampusBound() bool {
+	return r == RoleCampusManager || r == RoleCashier || r == RoleTeacher || r == RoleKiosk
 }
 
 func validUsername(s string) bool {
@@ -153,8 +167,25 @@ func CreateStaff(ctx context.Context, db *gorm.DB, now time.Time, in NewStaff) (
 	if !ok {
 		fields["role"] = ErrBadRole.Key
 	}
+	in.Phone = strings.TrimSpace(in.Phone)
+	in.Email = strings.TrimSpace(in.Email)
+	if in.Phone != "" && !ValidMobile(in.Phone) {
+		fields["phone"] = "setup.err_mobile"
+	}
+	if in.Email != "" && (len(in.Email) > 255 || !strings.Contains(in.Email, "@") || strings.ContainsAny(in.Email, " <>,;")) {
+		fields["email"] = "setup.err_email"
+	}
 	if len(fields) > 0 {
 		return nil, Invalid(fields)
+	}
+	for _, c := range in.CampusIDs {
+		var n int64
+		if err := db.WithContext(ctx).Raw("SELECT COUNT(*) FROM campuses WHERE id = ?", c).Scan(&n).Error; err != nil {
+			return nil, fmt.Errorf("models: create staff: %w", err)
+		}
+		if n == 0 {
+			return nil, ErrUnknownCampus.With(c).Field("campus_id", ErrUnknownCampus.Key)
+		}
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
 	if err != nil {
@@ -165,7 +196,7 @@ func CreateStaff(ctx context.Context, db *gorm.DB, now time.Time, in NewStaff) (
 		name = in.Username
 	}
 	u := &StaffUser{Username: in.Username, Name: name, PasswordHash: string(hash), Role: role,
-		CreatedAt: now, UpdatedAt: now, CampusIDs: in.CampusIDs}
+		Phone: in.Phone, Email: in.Email, CreatedAt: now, UpdatedAt: now, CampusIDs: in.CampusIDs}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -184,6 +215,31 @@ func CreateStaff(ctx context.Context, db *gorm.DB, now time.Time, in NewStaff) (
 		return nil, fmt.Errorf("models: create staff: %w", err)
 	}
 	return u, nil
+}
+
+// SetStaffContact changes the phone and e-mail a member of staff gets
+// notices at (empty clears them).
+func SetStaffContact(ctx context.Context, db *gorm.DB, now time.Time, id int64, phone, email string) error {
+	phone, email = strings.TrimSpace(phone), strings.TrimSpace(email)
+	fields := map[string]string{}
+	if phone != "" && !ValidMobile(phone) {
+		fields["phone"] = "setup.err_mobile"
+	}
+	if email != "" && (len(email) > 255 || !strings.Contains(email, "@") || strings.ContainsAny(email, " <>,;")) {
+		fields["email"] = "setup.err_email"
+	}
+	if len(fields) > 0 {
+		return Invalid(fields)
+	}
+	res := db.WithContext(ctx).Model(&StaffUser{}).Where("id = ?", id).
+		Updates(map[string]any{"phone": phone, "email": email, "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("models: staff contact: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // dummyHash keeps a failed lookup as slow as a failed password check so that

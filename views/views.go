@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"starcard/models"
@@ -28,6 +29,19 @@ type Engine struct {
 	Catalog *Catalog
 	Loc     *time.Location
 	sets    map[string]map[string]*template.Template // lang → page → set
+	school  atomic.Pointer[models.School]
+}
+
+// SetSchool sets the school whose name and contacts pages show in place of
+// the product name (the back office's school settings).
+func (e *Engine) SetSchool(s models.School) { e.school.Store(&s) }
+
+// School returns the school pages are rendered for (zero before it is set).
+func (e *Engine) School() models.School {
+	if s := e.school.Load(); s != nil {
+		return *s
+	}
+	return models.School{}
 }
 
 // New parses every page once per language. loc is the school's time zone for
@@ -112,8 +126,18 @@ func (e *Engine) Render(w io.Writer, lang, name string, data any) error {
 func (e *Engine) funcs(lang string) template.FuncMap {
 	loc := e.Loc
 	return template.FuncMap{
-		"t":         func(id string, args ...any) string { return e.Catalog.T(lang, id, args...) },
-		"lang":      func() string { return lang },
+		"t":    func(id string, args ...any) string { return e.Catalog.T(lang, id, args...) },
+		"lang": func() string { return lang },
+		// schoolName is the school's (short) name, or 星卡 before it is named.
+		"schoolName": func() string { return e.School().DisplayName(e.Catalog.T(lang, "app.name")) },
+		"school":     e.School,
+		// portalName is the parents' portal's title: "阳光幼儿园家长中心".
+		"portalName": func() string {
+			if s := e.School(); s.Name != "" {
+				return e.Catalog.T(lang, "setup.portal_name", s.DisplayName(""))
+			}
+			return e.Catalog.T(lang, "portal.app_name")
+		},
 		"money":     models.Yuan, // one format for pages and messages
 		"yuan":      Yuan,
 		"thousands": Thousands,

@@ -56,6 +56,18 @@ func notifyFlags(f flags) *notifyConfig {
 	}
 }
 
+// delivery describes the channels for the set-up wizard's notice step.
+func (c *notifyConfig) delivery() render.Delivery {
+	d := render.Delivery{SMS: *c.smsProvider}
+	if d.SMS == "" {
+		d.SMS = "none"
+	}
+	if *c.smtpHost != "" {
+		d.EmailFrom = *c.smtpFrom
+	}
+	return d
+}
+
 // parseClock reads "HH:MM" as minutes after midnight.
 func parseClock(s string) (int, error) {
 	t, err := time.Parse("15:04", strings.TrimSpace(s))

@@ -4,11 +4,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -21,6 +23,7 @@ import (
 	"starcard/handlers/render"
 	"starcard/migrations"
 	"starcard/models"
+	"starcard/models/demo"
 	"starcard/views"
 )
 
@@ -29,7 +32,8 @@ const usage = `starcard — membership and loyalty for kindergartens and schools
 Usage:
   starcard [serve] [-addr 127.0.0.1:8080] [-db DB] [-data ./data] [-demo] [-tls]
   starcard migrate [-db DB]
-  starcard create-user -db DB -role ROLE -username U -password P [-name N]
+  starcard create-user -db DB -role ROLE -username U -password P [-name N] [-campus ID] [-phone P] [-email E]
+  starcard create-campus -db DB -code SUN -name 阳光校区 [-address A]
   starcard healthcheck [-addr 127.0.0.1:8080]
 
 DB is sqlite:PATH (default sqlite:data/starcard.db) or mysql:DSN, e.g.
@@ -37,8 +41,12 @@ mysql:root@tcp(127.0.0.1:3306)/starcard. Every flag also reads STARCARD_<FLAG>
 from the environment (STARCARD_DB, STARCARD_ADDR, …).
 `
 
+// logLevel is the log's level; the demo raises it once the logins are shown.
+var logLevel slog.LevelVar
+
 func main() {
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	logLevel.Set(slog.LevelInfo)
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: &logLevel})))
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -204,7 +212,9 @@ func cmdCreateUser(ctx context.Context, args []string, out io.Writer) error {
 	username := f.str("username", "", "login name")
 	password := f.str("password", "", "password (8+ characters)")
 	name := f.str("name", "", "display name")
-	campus := f.Int64("campus", 0, "campus id the account works at (0: none)")
+	campus := f.Int64("campus", 0, "campus id the account works at (0: the only campus, for roles that need one)")
+	phone := f.str("phone", "", "mobile number for staff notices (optional)")
+	email := f.str("email", "", "e-mail address for staff notices (optional)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -213,28 +223,17 @@ func cmdCreateUser(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	in := models.NewStaff{Username: *username, Name: *name, Password: *password, Role: *role}
-	if *campus > 0 {
-		in.CampusIDs = []int64{*campus}
-	}
-	u, err := models.CreateStaff(ctx, db.W, time.Now().UTC(), in)
+	in := models.NewStaff{Username: *username, Name: *name, Password: *password, Role: *role, Phone: *phone, Email: *email}
+	campusIDs, where, err := staffCampus(ctx, db, *role, *campus)
 	if err != nil {
-		if e, ok := models.AsError(err); ok {
-			cat, cerr := views.LoadCatalog(views.Files())
-			if cerr == nil {
-				msgs := []string{}
-				for f, k := range e.Fields {
-					msgs = append(msgs, f+": "+cat.T("en", k))
-				}
-				if len(msgs) == 0 {
-					msgs = append(msgs, cat.T("en", e.Key))
-				}
-				return fmt.Errorf("create-user: %s", strings.Join(msgs, "; "))
-			}
-		}
 		return err
 	}
-	fmt.Fprintf(out, "created %s (%s), id %d\n", u.Username, u.Role, u.ID)
+	in.CampusIDs = campusIDs
+	u, err := models.CreateStaff(ctx, db.W, time.Now().UTC(), in)
+	if err != nil {
+		return explain("create-user", err)
+	}
+	fmt.Fprintf(out, "created %s (%s)%s, id %d\n", u.Username, u.Role, where, u.ID)
 	return nil
 }
 
@@ -243,7 +242,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	addr := f.str("addr", "127.0.0.1:8080", "listen address")
 	dbSpec := f.str("db", defaultDB, "database")
 	dataDir := f.str("data", "./data", "data directory (secret, TLS certificate, uploads)")
-	demo := f.boolean("demo", false, "fill an empty database with a demo school")
+	demoFlag := f.boolean("demo", false, "fill an empty database with a demo school")
 	useTLS := f.boolean("tls", false, "serve HTTPS with a self-signed certificate kept in the data dir")
 	tz := f.str("tz", "Asia/Shanghai", "the school's time zone")
 	proxy := f.str("proxy-header", "", "trust this header for the client IP (behind a reverse proxy)")
@@ -256,6 +255,13 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("time zone %q: %w", *tz, err)
 	}
+	// Claim the port first: a taken port is said in one line, at once, not
+	// after migrating and building the demo school.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another StarCard running? try -addr 127.0.0.1:8081): %w", *addr, err)
+	}
+	defer ln.Close()
 	if err := os.MkdirAll(*dataDir, 0o750); err != nil {
 		return err
 	}
@@ -275,17 +281,23 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *demo {
-		seeded, err := models.SeedDemo(ctx, db, time.Now().UTC(), loc)
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+	var school *demo.School
+	if *demoFlag {
+		if school, err = demo.Existing(ctx, db); err != nil {
+			return err
 		}
-		if seeded {
-			slog.Info("demo school loaded")
+		if school == nil {
+			fmt.Fprintln(out, "Building the demo school…")
+			if school, err = demo.Seed(ctx, db, time.Now().UTC(), loc); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+		if school == nil {
+			fmt.Fprintln(out, "This database already holds a school that is not the demo: starting it as it is.")
 		}
 	}
 	d := &render.Deps{DB: db, Views: eng, Secret: secret, Now: func() time.Time { return time.Now().UTC() },
-		Loc: loc, Secure: *useTLS, DataDir: *dataDir, MetricsToken: *metricsToken}
+		Loc: loc, Secure: *useTLS, DataDir: *dataDir, MetricsToken: *metricsToken, Delivery: notify.delivery()}
 	var opts handlers.Options
 	if *proxy != "" {
 		opts.ProxyHeader = *proxy
@@ -302,10 +314,11 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if *useTLS {
 		scheme = "https"
 	}
-	fmt.Fprintf(out, "StarCard is running at %s://%s\n", scheme, *addr)
-	if *demo {
-		fmt.Fprint(out, models.DemoLogins)
+	host := *addr
+	if strings.HasSuffix(host, ":0") {
+		host = ln.Addr().String() // a port the system chose
 	}
+	base := fmt.Sprintf("%s://%s", scheme, host)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -316,11 +329,25 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 				errc <- err
 				return
 			}
-			errc <- app.Fiber.ListenTLS(*addr, cert, key)
+			pair, err := tls.LoadX509KeyPair(cert, key)
+			if err != nil {
+				errc <- err
+				return
+			}
+			errc <- app.Fiber.Listener(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}))
 			return
 		}
-		errc <- app.Fiber.Listen(*addr)
+		errc <- app.Fiber.Listener(ln)
 	}()
+	// The logins are the last thing on screen, ready to read.
+	fmt.Fprintf(out, "StarCard is running at %s\n", base)
+	if school != nil {
+		fmt.Fprint(out, school.Logins(base))
+		// Keep the logins on screen: the demo's SMS and e-mails are on the
+		// back office's outbox page; only warnings and errors print from here.
+		fmt.Fprintln(out, "(Notices the demo sends are on /admin/outbox; Ctrl-C stops.)")
+		logLevel.Set(slog.LevelWarn)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -36,14 +36,27 @@ func TestCreateUser(t *testing.T) {
 		wantErr string
 		wantOut string
 	}{
-		{[]string{"-role", "cashier", "-username", "desk1", "-password", "password123"}, "", "created desk1 (cashier)"},
+		// A fresh school has no campus: say so in words, not "FOREIGN KEY constraint failed".
+		{[]string{"-role", "kiosk", "-username", "door", "-password", "password123", "-campus", "1"}, "there is no campus 1", ""},
+		{[]string{"-role", "cashier", "-username", "desk1", "-password", "password123"}, "the school has none yet", ""},
+		{[]string{"-role", "admin", "-username", "boss", "-password", "password123"}, "", "created boss (admin)"},
+		{[]string{"create-campus", "-code", "sun", "-name", "阳光校区"}, "", "created campus 阳光校区 (SUN), id 1"},
+		{[]string{"create-campus", "-code", "SUN", "-name", "又一个"}, "Another campus uses this code", ""},
+		{[]string{"create-campus", "-code", "RIV"}, "name: 必填 / Required", ""},
+		// With one campus a cashier gets it without being asked.
+		{[]string{"-role", "cashier", "-username", "desk1", "-password", "password123"}, "", "created desk1 (cashier) at campus 阳光校区 (id 1)"},
 		{[]string{"-role", "cashier", "-username", "desk1", "-password", "password123"}, "taken", ""},
+		{[]string{"-role", "teacher", "-username", "t1", "-password", "password123", "-phone", "123"}, "phone: 请填写 11 位手机号", ""},
 		{[]string{"-role", "wizard", "-username", "x1", "-password", "password123"}, "Choose a role", ""},
 		{[]string{"-role", "admin", "-username", "x2", "-password", "short"}, "At least 8 characters", ""},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
-		err := run(context.Background(), append([]string{"create-user", "-db", spec}, c.args...), &out)
+		args := append([]string{"create-user", "-db", spec}, c.args...)
+		if c.args[0] == "create-campus" {
+			args = append([]string{"create-campus", "-db", spec}, c.args[1:]...)
+		}
+		err := run(context.Background(), args, &out)
 		switch {
 		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 			t.Errorf("%v: err %v, want %q", c.args, err, c.wantErr)

@@ -30,7 +30,7 @@ func (m members) classList(c *fiber.Ctx) error { return m.classPage(c, fiber.Sta
 func (m members) classCreate(c *fiber.Ctx) error {
 	campus, _ := strconv.ParseInt(c.FormValue("campus_id"), 10, 64)
 	form := map[string]string{"name": c.FormValue("name"), "campus_id": c.FormValue("campus_id")}
-	campusID, err := models.CampusFor(render.User(c), campus)
+	campusID, err := models.ResolveCampus(c.UserContext(), m.DB.R, render.User(c), campus)
 	if err == nil {
 		_, err = models.CreateClass(c.UserContext(), m.DB.W, m.Now(), campusID, c.FormValue("name"))
 	}

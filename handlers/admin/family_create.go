@@ -72,7 +72,7 @@ func (m members) familyCreate(c *fiber.Ctx) error {
 			BirthDate: form[p+"birth"], ClassID: cls, Tags: []string{form[p+"tags"]}})
 	}
 	u := render.User(c)
-	campusID, err := models.CampusFor(u, campus)
+	campusID, err := models.ResolveCampus(c.UserContext(), m.DB.R, u, campus)
 	if err != nil {
 		return m.familyForm(c, fiber.StatusUnprocessableEntity, render.View{Form: form, Errors: m.FieldErrors(c, err)})
 	}

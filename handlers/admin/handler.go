@@ -25,4 +25,5 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerMembers(r)
 	h.registerLoyalty(r)
 	h.registerRules(r)
+	h.registerSetup(r)
 }

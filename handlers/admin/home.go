@@ -11,6 +11,16 @@ import (
 
 func (h handler) home(c *fiber.Ctx) error {
 	ctx := c.UserContext()
+	// An empty school's first admin is greeted by the set-up wizard.
+	if u := render.User(c); u != nil && u.Role == models.RoleAdmin {
+		need, err := models.NeedsSetup(ctx, h.DB.R)
+		if err != nil {
+			return err
+		}
+		if need {
+			return render.Redirect(c, "/admin/setup")
+		}
+	}
 	campuses, err := models.ListCampuses(ctx, h.DB.R)
 	if err != nil {
 		return err

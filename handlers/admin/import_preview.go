@@ -27,8 +27,12 @@ type issueLine struct {
 }
 
 func (m members) importForm(c *fiber.Ctx) error {
+	campuses, err := m.campusesFor(c)
+	if err != nil {
+		return err
+	}
 	return m.Page(c, fiber.StatusOK, "admin/import", "", render.View{Title: m.T(c, "import.title"),
-		D: fiber.Map{"Columns": models.ImportColumns}})
+		D: fiber.Map{"Columns": models.ImportColumns, "NoCampus": len(campuses) == 0, "Template": true}})
 }
 
 func (m members) loadUpload(c *fiber.Ctx, name string) (*models.ImportPreview, error) {

@@ -15,6 +15,7 @@ import (
 	"starcard/handlers/apptest"
 	"starcard/models"
 	"starcard/models/dbtest"
+	"starcard/models/demo"
 )
 
 // memberAdmin is an app with two campuses, a class each, a consent text and
@@ -44,7 +45,7 @@ func newMemberAdmin(t *testing.T, db *models.DB) *memberAdmin {
 	if _, err := models.CreateClass(ctx, db.W, a.Clock.Now(), riv.ID, "中二班"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.PublishConsent(ctx, db.W, a.Clock.Now().Add(-time.Hour), "2026-09", models.DemoConsentText); err != nil {
+	if _, err := models.PublishConsent(ctx, db.W, a.Clock.Now().Add(-time.Hour), "2026-09", demo.ConsentText); err != nil {
 		t.Fatal(err)
 	}
 	a.Staff(t, "mgr", models.RoleCampusManager, sun.ID)

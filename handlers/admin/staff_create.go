@@ -11,21 +11,11 @@ import (
 )
 
 func (h handler) staffCreate(c *fiber.Ctx) error {
-	in := models.NewStaff{Username: c.FormValue("username"), Name: c.FormValue("name"),
-		Password: c.FormValue("password"), Role: c.FormValue("role")}
-	if id, err := strconv.ParseInt(c.FormValue("campus_id"), 10, 64); err == nil && id > 0 {
-		in.CampusIDs = []int64{id}
-	}
-	form := map[string]string{"username": in.Username, "name": in.Name, "role": in.Role, "campus_id": c.FormValue("campus_id")}
 	ctx := c.UserContext()
 	now := h.Now()
-	u, err := models.CreateStaff(ctx, h.DB.W, now, in)
-	if e, ok := models.AsError(err); ok {
-		errs := h.FieldErrors(c, err)
-		if e.Code == models.ErrDuplicateUsername.Code {
-			errs = map[string]string{"username": h.T(c, e.Key)}
-		}
-		return h.staffPage(c, fiber.StatusUnprocessableEntity, render.View{Form: form, Errors: errs})
+	u, form, err := h.createStaffFromForm(c, false)
+	if _, ok := models.AsError(err); ok {
+		return h.staffPage(c, fiber.StatusUnprocessableEntity, render.View{Form: form, Errors: h.FieldErrors(c, err)})
 	}
 	if err != nil {
 		return err

@@ -34,5 +34,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountMembers(doc, authed)
 	h.mountLedger(doc, authed)
 	h.mountCoupons(doc, authed)
+	h.mountCampuses(doc, authed)
 	return doc
 }

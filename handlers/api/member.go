@@ -114,7 +114,8 @@ func (h handler) memberCreate(c *fiber.Ctx) error {
 	}
 	u := render.User(c)
 	ctx := c.UserContext()
-	campus, err := models.CampusForIn(ctx, h.DB.R, u, req.CampusID)
+	// Without campus_id: the caller's only campus, or the school's (§4b).
+	campus, err := models.ResolveCampus(ctx, h.DB.R, u, req.CampusID)
 	if err != nil {
 		return err
 	}

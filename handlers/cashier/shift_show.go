@@ -74,10 +74,12 @@ func (h handler) shiftOpen(c *fiber.Ctx) error {
 	}
 	campusID, _ := strconv.ParseInt(c.FormValue("campus_id"), 10, 64)
 	u := render.User(c)
-	if campusID == 0 && len(u.CampusIDs) == 1 {
-		campusID = u.CampusIDs[0]
+	// No campus asked: the cashier's only campus, or the school's (an admin
+	// of a one-campus school is never asked which).
+	campusID, err := models.ResolveCampus(c.UserContext(), h.DB.R, u, campusID)
+	if err == nil {
+		_, err = models.OpenShift(c.UserContext(), h.DB, h.Now(), render.Actor(c), u, campusID, fen)
 	}
-	_, err := models.OpenShift(c.UserContext(), h.DB, h.Now(), render.Actor(c), u, campusID, fen)
 	if err != nil && !errorsIs(err, models.ErrShiftOpen) {
 		msg, fields, ierr := h.formError(c, err, nil)
 		if ierr != nil {

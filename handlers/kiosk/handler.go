@@ -74,6 +74,11 @@ func (h handler) load(c *fiber.Ctx) (kioskData, error) {
 }
 
 func (h handler) home(c *fiber.Ctx) error {
+	// A door tablet's account with no campus would check children in
+	// nowhere: say so instead of showing the scanner.
+	if u := render.User(c); u != nil && u.Role == models.RoleKiosk && len(u.CampusIDs) == 0 {
+		return h.Page(c, fiber.StatusConflict, "kiosk/no_campus", "", render.View{Title: h.T(c, "kiosk.title")})
+	}
 	d, err := h.load(c)
 	if err != nil {
 		return err

@@ -5,6 +5,9 @@ package render
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,6 +33,48 @@ type Deps struct {
 	// MetricsToken, when set, lets a scraper read /metrics from anywhere
 	// with "Authorization: Bearer <token>"; without it only loopback may.
 	MetricsToken string
+	// Delivery says how notices leave this instance (the set-up wizard
+	// shows it): the SMS provider ("log", "http", "none") and the e-mail
+	// sender ("" when e-mail is off). cmd fills it from its flags.
+	Delivery Delivery
+
+	schoolMu   sync.Mutex
+	schoolRead time.Time // when the school's settings were last read (wall clock)
+}
+
+// Delivery describes the configured notice channels.
+type Delivery struct {
+	SMS       string
+	EmailFrom string
+}
+
+// schoolTTL is how long a page may show the school's settings before they
+// are read again: another instance may have changed them.
+const schoolTTL = 10 * time.Second
+
+// RefreshSchool reads the school's name and contacts into the view engine
+// when they are older than schoolTTL, so every page shows them.
+func (d *Deps) RefreshSchool(ctx context.Context) {
+	d.schoolMu.Lock()
+	defer d.schoolMu.Unlock()
+	if !d.schoolRead.IsZero() && time.Since(d.schoolRead) < schoolTTL {
+		return
+	}
+	s, err := models.GetSchool(ctx, d.DB.R)
+	if err != nil {
+		slog.Warn("school settings", "err", err)
+		return
+	}
+	d.Views.SetSchool(s)
+	d.schoolRead = time.Now()
+}
+
+// SchoolChanged shows s at once on this instance's pages.
+func (d *Deps) SchoolChanged(s models.School) {
+	d.schoolMu.Lock()
+	defer d.schoolMu.Unlock()
+	d.Views.SetSchool(s)
+	d.schoolRead = time.Now()
 }
 
 // Keys under which middleware leaves request state in c.Locals.
@@ -75,6 +120,7 @@ type View struct {
 	Errors    map[string]string // field → translated message
 	Flash     string
 	FlashKind string // "ok" or "error"
+	Unread    int64  // the staff member's unread inbox notices (top bar)
 }
 
 // T translates a message id in the request's language.
@@ -99,9 +145,18 @@ func (d *Deps) Page(c *fiber.Ctx, status int, page, fragment string, v View) err
 		v.User = User(c)
 	}
 	v.Path = c.Path()
+	d.RefreshSchool(c.UserContext())
 	name := page
 	if fragment != "" && IsFragmentRequest(c) {
 		name = page + "#" + fragment
+	} else if v.User != nil {
+		// Whole pages show the inbox link with its unread count; fragments
+		// (the cashier's scans) do not pay for it.
+		n, err := models.UnreadStaffInbox(c.UserContext(), d.DB.R, v.User.ID)
+		if err != nil {
+			return err
+		}
+		v.Unread = n
 	}
 	var buf bytes.Buffer
 	if err := d.Views.Render(&buf, v.Lang, name, v); err != nil {

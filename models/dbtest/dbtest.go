@@ -20,6 +20,7 @@ import (
 
 	"starcard/migrations"
 	"starcard/models"
+	"starcard/models/demo"
 )
 
 // MySQLEnv names the variable holding the MySQL server DSN for tests.
@@ -125,7 +126,7 @@ var (
 )
 
 // DemoSQLite opens a SQLite database holding the demo school as
-// models.SeedDemo fills it at now in loc. The demo is built once per test
+// demo.Seed fills it at now in loc. The demo is built once per test
 // process for each (now, UTC offset) and copied for every test that asks,
 // so tests that look at the demo do not each pay for seeding it.
 func DemoSQLite(t testing.TB, now time.Time, loc *time.Location) *models.DB {
@@ -176,7 +177,7 @@ func buildDemo(path string, now time.Time, loc *time.Location) error {
 	if _, err := migrations.Up(ctx, db.SQL(), "sqlite"); err != nil {
 		return err
 	}
-	if _, err := models.SeedDemo(ctx, db, now, loc); err != nil {
+	if _, err := demo.Seed(ctx, db, now, loc); err != nil {
 		return err
 	}
 	// Fold the write-ahead log into the file so that a plain copy is whole.

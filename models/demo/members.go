@@ -1,4 +1,4 @@
-package models
+package demo
 
 import (
 	"context"
@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"starcard/models"
 )
 
-// DemoConsentText is the demo school's guardian consent (PIPL art. 31).
-const DemoConsentText = `星卡会员服务家长授权书（2026-09 版）
+// ConsentText is the demo school's guardian consent (PIPL art. 31).
+const ConsentText = `星卡会员服务家长授权书（2026-09 版）
 
 为了给孩子办理会员卡、记录入园签到、发送到园通知和积分变动提醒，学校需要处理孩子及家长的以下信息：孩子姓名、性别、出生日期、班级、签到记录；家长姓名、手机号、与孩子关系、职业信息。
 我们只在提供上述服务所必需的范围内使用这些信息，不会出售或向无关第三方提供；只有需要的教职工才能查看完整手机号，每一次查看孩子档案都会留下记录。
@@ -31,8 +33,8 @@ var (
 // demoMembers fills the demo school with classes, ~200 children in
 // families with guardians (most of whom consented), cards, and a term of
 // back-dated check-ins.
-func demoMembers(ctx context.Context, d *Demo) error {
-	if _, err := PublishConsent(ctx, d.DB.W, d.Now.AddDate(0, -3, 0), "2026-09", DemoConsentText); err != nil {
+func demoMembers(ctx context.Context, d *School) error {
+	if _, err := models.PublishConsent(ctx, d.DB.W, d.Now.AddDate(0, -3, 0), "2026-09", ConsentText); err != nil {
 		return err
 	}
 	type cls struct {
@@ -45,7 +47,7 @@ func demoMembers(ctx context.Context, d *Demo) error {
 			break
 		}
 		for j, name := range demoClassNames[i] {
-			c, err := CreateClass(ctx, d.DB.W, d.Now, cp.ID, name)
+			c, err := models.CreateClass(ctx, d.DB.W, d.Now, cp.ID, name)
 			if err != nil {
 				return err
 			}
@@ -60,27 +62,27 @@ func demoMembers(ctx context.Context, d *Demo) error {
 	phone := func() string {
 		for {
 			p := fmt.Sprintf("1%c%d%08d", "358"[r.IntN(3)], r.IntN(10), r.IntN(100_000_000))
-			if ValidMobile(p) && !usedPhones[p] {
+			if models.ValidMobile(p) && !usedPhones[p] {
 				usedPhones[p] = true
 				return p
 			}
 		}
 	}
 	pick := func(s []string) string { return s[r.IntN(len(s))] }
-	actor := SystemActor
+	actor := models.SystemActor
 	var memberIDs []int64
 	for len(memberIDs) < 200 {
 		surname := pick(demoSurnames)
 		job := demoJobs[r.IntN(len(demoJobs))]
 		mumJob := demoJobs[r.IntN(len(demoJobs))]
-		guardians := []NewGuardian{{Name: pick(demoSurnames) + pick(demoMumNames), Phone: phone(), Relation: "mother",
+		guardians := []models.NewGuardian{{Name: pick(demoSurnames) + pick(demoMumNames), Phone: phone(), Relation: "mother",
 			Occupation: mumJob[0], Position: mumJob[1], Payer: r.IntN(2) == 0, Consent: r.IntN(10) < 9}}
 		if r.IntN(3) > 0 {
-			guardians = append(guardians, NewGuardian{Name: surname + pick(demoDadNames), Phone: phone(), Relation: "father",
+			guardians = append(guardians, models.NewGuardian{Name: surname + pick(demoDadNames), Phone: phone(), Relation: "father",
 				Occupation: job[0], Position: job[1], Payer: !guardians[0].Payer, Consent: r.IntN(10) < 8})
 		}
 		if r.IntN(8) == 0 {
-			guardians = append(guardians, NewGuardian{Name: surname + pick([]string{"建华", "桂兰", "国强", "秀珍"}), Phone: phone(),
+			guardians = append(guardians, models.NewGuardian{Name: surname + pick([]string{"建华", "桂兰", "国强", "秀珍"}), Phone: phone(),
 				Relation: "grandparent", Consent: true})
 		}
 		kids := 1
@@ -96,19 +98,19 @@ func demoMembers(ctx context.Context, d *Demo) error {
 				gender = "female"
 			}
 			birth := time.Date(d.Now.Year()-c.age, time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
-			in := NewMember{Name: surname + given, Gender: gender, BirthDate: birth.Format("2006-01-02"), CampusID: c.campus,
+			in := models.NewMember{Name: surname + given, Gender: gender, BirthDate: birth.Format("2006-01-02"), CampusID: c.campus,
 				ClassID: c.id, FamilyID: familyID, ReferralSource: pick(demoSources), Channel: "paper",
-				Lifecycle: []string{LifecycleActive, LifecycleActive, LifecycleActive, LifecycleEnrolled}[r.IntN(4)]}
+				Lifecycle: []string{models.LifecycleActive, models.LifecycleActive, models.LifecycleActive, models.LifecycleEnrolled}[r.IntN(4)]}
 			if familyID == 0 {
 				in.Guardians = guardians
 			}
 			if r.IntN(4) == 0 {
 				in.Tags = []string{pick(demoTags)}
 			}
-			var m *Member
+			var m *models.Member
 			err := d.DB.Tx(ctx, func(tx *gorm.DB) error {
 				var err error
-				m, err = CreateMember(ctx, tx, d.Now.AddDate(0, -2, -r.IntN(30)), actor, in)
+				m, err = models.CreateMember(ctx, tx, d.Now.AddDate(0, -2, -r.IntN(30)), actor, in)
 				return err
 			})
 			if err != nil {
@@ -124,7 +126,7 @@ func demoMembers(ctx context.Context, d *Demo) error {
 // demoCheckins writes a term of school-day arrivals (07:40–08:50) and
 // departures (16:00–17:30), straight into the table: history sends no
 // notices and earns no points.
-func demoCheckins(ctx context.Context, d *Demo, memberIDs []int64) error {
+func demoCheckins(ctx context.Context, d *School, memberIDs []int64) error {
 	var rows []struct {
 		ID       int64
 		CampusID int64
@@ -142,7 +144,7 @@ func demoCheckins(ctx context.Context, d *Demo, memberIDs []int64) error {
 	if today.Before(start.AddDate(0, 0, 7)) {
 		start = time.Date(today.Year(), 2, 20, 0, 0, 0, 0, loc)
 	}
-	var batch []Checkin
+	var batch []models.Checkin
 	for day := start; day.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)); day = day.AddDate(0, 0, 1) {
 		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			continue
@@ -159,8 +161,8 @@ func demoCheckins(ctx context.Context, d *Demo, memberIDs []int64) error {
 			out := day.Add(16*time.Hour + time.Duration(d.Rand.IntN(90))*time.Minute)
 			ld := day.Format("2006-01-02")
 			batch = append(batch,
-				Checkin{MemberID: m.ID, CampusID: m.CampusID, CardID: card, Kind: CheckinArrival, At: in.UTC(), LocalDay: ld, ActorType: "system", Device: "demo"},
-				Checkin{MemberID: m.ID, CampusID: m.CampusID, CardID: card, Kind: CheckinDeparture, At: out.UTC(), LocalDay: ld, ActorType: "system", Device: "demo"})
+				models.Checkin{MemberID: m.ID, CampusID: m.CampusID, CardID: card, Kind: models.CheckinArrival, At: in.UTC(), LocalDay: ld, ActorType: "system", Device: "demo"},
+				models.Checkin{MemberID: m.ID, CampusID: m.CampusID, CardID: card, Kind: models.CheckinDeparture, At: out.UTC(), LocalDay: ld, ActorType: "system", Device: "demo"})
 		}
 	}
 	if len(batch) == 0 {

@@ -1,4 +1,4 @@
-package models
+package demo
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"starcard/models"
 )
 
 // demoLedger gives the demo members about a year of history through the real
@@ -15,7 +17,7 @@ import (
 // partly from stored value and partly with points, a few refunds, tier
 // upgrades as spend crosses the thresholds, and last the expiry job. With no
 // members it does nothing.
-func demoLedger(ctx context.Context, d *Demo) error {
+func demoLedger(ctx context.Context, d *School) error {
 	type mem struct {
 		ID       int64
 		CampusID int64
@@ -28,15 +30,15 @@ func demoLedger(ctx context.Context, d *Demo) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	rules, err := LoadRules(ctx, d.DB.R, d.Now)
+	rules, err := models.LoadRules(ctx, d.DB.R, d.Now)
 	if err != nil {
 		return err
 	}
-	actors := map[int64]Actor{}
+	actors := map[int64]models.Actor{}
 	for i, c := range d.Campuses {
-		a := Actor{Type: "system", CampusID: c.ID, Device: "demo"}
+		a := models.Actor{Type: "system", CampusID: c.ID, Device: "demo"}
 		if u := d.Staff[fmt.Sprintf("cashier%d", i+1)]; u != nil {
-			a = Actor{Type: "staff", ID: u.ID, CampusID: c.ID, Device: "demo"}
+			a = models.Actor{Type: "staff", ID: u.ID, CampusID: c.ID, Device: "demo"}
 		}
 		actors[c.ID] = a
 	}
@@ -58,7 +60,7 @@ func demoLedger(ctx context.Context, d *Demo) error {
 		}
 	}
 	sort.Slice(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
-	bal := map[int64]Balances{}
+	bal := map[int64]models.Balances{}
 	var purchases []int64
 	for _, e := range evs {
 		// Opening hours, school time.
@@ -68,13 +70,13 @@ func demoLedger(ctx context.Context, d *Demo) error {
 		switch e.kind {
 		case "topup":
 			amount := []int64{50000, 100000, 200000, 300000}[d.Rand.IntN(4)]
-			var res *TopupResult
+			var res *models.TopupResult
 			err := d.DB.Tx(ctx, func(tx *gorm.DB) (err error) {
-				res, err = PostTopup(ctx, tx, at, rules, TopupInput{MemberID: e.member.ID, Amount: amount,
-					Method: TopupMethods[d.Rand.IntN(len(TopupMethods))], Actor: actor})
+				res, err = models.PostTopup(ctx, tx, at, rules, models.TopupInput{MemberID: e.member.ID, Amount: amount,
+					Method: models.TopupMethods[d.Rand.IntN(len(models.TopupMethods))], Actor: actor})
 				return err
 			})
-			if errors.Is(err, ErrPrepaidCap) {
+			if errors.Is(err, models.ErrPrepaidCap) {
 				continue
 			}
 			if err != nil {
@@ -90,24 +92,24 @@ func demoLedger(ctx context.Context, d *Demo) error {
 			b := bal[e.member.ID]
 			var redeem int64
 			if b.Points >= 500 && d.Rand.IntN(3) == 0 {
-				redeem = min(b.Points/100*100, RedeemCap(rules, total)/100*100)
+				redeem = min(b.Points/100*100, models.RedeemCap(rules, total)/100*100)
 			}
 			due := total - redeem*100/rules.RedeemPointsPerYuan
-			var pays []Payment
+			var pays []models.Payment
 			if sv := min(due, b.StoredValue()); sv > 0 {
-				pays = append(pays, Payment{Method: "stored_value", Amount: sv})
+				pays = append(pays, models.Payment{Method: "stored_value", Amount: sv})
 				due -= sv
 			}
 			if due > 0 {
-				pays = append(pays, Payment{Method: []string{"wechat", "alipay", "cash", "bank_card"}[d.Rand.IntN(4)], Amount: due})
+				pays = append(pays, models.Payment{Method: []string{"wechat", "alipay", "cash", "bank_card"}[d.Rand.IntN(4)], Amount: due})
 			}
-			var res *PurchaseResult
+			var res *models.PurchaseResult
 			err := d.DB.Tx(ctx, func(tx *gorm.DB) (err error) {
-				res, err = PostPurchase(ctx, tx, at, rules, PurchaseInput{MemberID: e.member.ID, Items: items, Payments: pays,
+				res, err = models.PostPurchase(ctx, tx, at, rules, models.PurchaseInput{MemberID: e.member.ID, Items: items, Payments: pays,
 					PointsToRedeem: redeem, Actor: actor})
 				return err
 			})
-			if errors.Is(err, ErrInsufficientPoints) || errors.Is(err, ErrInsufficientBalance) || errors.Is(err, ErrPointsCap) {
+			if errors.Is(err, models.ErrInsufficientPoints) || errors.Is(err, models.ErrInsufficientBalance) || errors.Is(err, models.ErrPointsCap) {
 				continue // tiers changed the quote; skip this one
 			}
 			if err != nil {
@@ -125,9 +127,9 @@ func demoLedger(ctx context.Context, d *Demo) error {
 				if half <= 0 {
 					continue
 				}
-				var rr *RefundResult
+				var rr *models.RefundResult
 				err := d.DB.Tx(ctx, func(tx *gorm.DB) (err error) {
-					rr, err = PostRefund(ctx, tx, later, RefundInput{PurchaseID: res.ID, Amount: &half,
+					rr, err = models.PostRefund(ctx, tx, later, models.RefundInput{PurchaseID: res.ID, Amount: &half,
 						Reason: "课程调整，退一半费用", Actor: actor})
 					return err
 				})
@@ -138,27 +140,27 @@ func demoLedger(ctx context.Context, d *Demo) error {
 			}
 		}
 	}
-	if _, err := ExpirePoints(ctx, d.DB, d.Now); err != nil {
+	if _, err := models.ExpirePoints(ctx, d.DB, d.Now); err != nil {
 		return fmt.Errorf("demo ledger: %w", err)
 	}
 	return nil
 }
 
-func demoItems(d *Demo) []PurchaseItem {
+func demoItems(d *School) []models.PurchaseItem {
 	switch d.Rand.IntN(6) {
 	case 0:
-		return []PurchaseItem{{Category: CategoryTuition, Amount: int64(300000 + d.Rand.IntN(6)*50000), Description: "学期学费"}}
+		return []models.PurchaseItem{{Category: models.CategoryTuition, Amount: int64(300000 + d.Rand.IntN(6)*50000), Description: "学期学费"}}
 	case 1:
-		return []PurchaseItem{{Category: CategoryInterestClass, Amount: int64(80000 + d.Rand.IntN(8)*10000), Description: "美术兴趣班"}}
+		return []models.PurchaseItem{{Category: models.CategoryInterestClass, Amount: int64(80000 + d.Rand.IntN(8)*10000), Description: "美术兴趣班"}}
 	case 2:
-		return []PurchaseItem{{Category: CategoryMeals, Amount: int64(30000 + d.Rand.IntN(10)*1000), Description: "月度餐费"},
-			{Category: CategoryMaterials, Amount: int64(5000 + d.Rand.IntN(20)*500), Description: "绘本教材"}}
+		return []models.PurchaseItem{{Category: models.CategoryMeals, Amount: int64(30000 + d.Rand.IntN(10)*1000), Description: "月度餐费"},
+			{Category: models.CategoryMaterials, Amount: int64(5000 + d.Rand.IntN(20)*500), Description: "绘本教材"}}
 	case 3:
-		return []PurchaseItem{{Category: CategoryMaterials, Amount: int64(2000 + d.Rand.IntN(30)*300), Description: "手工材料包"}}
+		return []models.PurchaseItem{{Category: models.CategoryMaterials, Amount: int64(2000 + d.Rand.IntN(30)*300), Description: "手工材料包"}}
 	case 4:
-		return []PurchaseItem{{Category: CategoryOther, Amount: int64(10000 + d.Rand.IntN(10)*2000), Description: "校服"}}
+		return []models.PurchaseItem{{Category: models.CategoryOther, Amount: int64(10000 + d.Rand.IntN(10)*2000), Description: "校服"}}
 	default:
-		return []PurchaseItem{{Category: CategoryInterestClass, Amount: int64(150000 + d.Rand.IntN(6)*20000), Description: "英语启蒙课"},
-			{Category: CategoryMeals, Amount: int64(30000 + d.Rand.IntN(10)*1000), Description: "月度餐费"}}
+		return []models.PurchaseItem{{Category: models.CategoryInterestClass, Amount: int64(150000 + d.Rand.IntN(6)*20000), Description: "英语启蒙课"},
+			{Category: models.CategoryMeals, Amount: int64(30000 + d.Rand.IntN(10)*1000), Description: "月度餐费"}}
 	}
 }
