@@ -49,6 +49,16 @@ var objectCampusSQL = map[string]string{
 	ObjectComplaint: "SELECT campus_id FROM complaints WHERE id = ?",
 }
 
+// RegisterObject lets an area package (models/crm, models/care, …) name a
+// kind of object of its own for the route table: q answers the campuses of
+// the object with the id bound to every "?" in q. Call it at init.
+func RegisterObject(kind, q string) {
+	if _, dup := objectCampusSQL[kind]; dup {
+		panic("models: object kind registered twice: " + kind)
+	}
+	objectCampusSQL[kind] = q
+}
+
 // KnownObject reports whether kind is an object kind the table may name.
 func KnownObject(kind string) bool {
 	_, ok := objectCampusSQL[kind]
@@ -67,9 +77,9 @@ func ObjectCampuses(ctx context.Context, db *gorm.DB, kind string, id int64) ([]
 		ObjectID *int64
 		CampusID *int64
 	}
-	args := []any{id}
-	if kind == ObjectPurchase || kind == ObjectTopup {
-		args = append(args, id)
+	args := make([]any, strings.Count(q, "?"))
+	for i := range args {
+		args[i] = id
 	}
 	if err := db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: object campuses: %w", err)
