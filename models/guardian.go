@@ -24,7 +24,7 @@ type Guardian struct {
 	PositionLevel string
 	Payer         bool
 	CreatedAt     time.Time
-	UpdatedAt  time.Time
+	UpdatedAt     time.Time
 }
 
 // TableName maps Guardian to its table.
@@ -33,20 +33,20 @@ func (Guardian) TableName() string { return "guardians" }
 // GuardianView is a guardian as the API and pages show them; Consent says
 // whether they agreed to the current consent text, and when.
 type GuardianView struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	Phone      string     `json:"phone"`
-	Relation   string     `json:"relation"`
-	Occupation string     `json:"occupation,omitempty"`
-	Position   string     `json:"position,omitempty"`
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	Relation   string `json:"relation"`
+	Occupation string `json:"occupation,omitempty"`
+	Position   string `json:"position,omitempty"`
 	// EmployerType and PositionLevel are §4b codes ("" = not given).
-	EmployerType  string `json:"employer_type,omitempty"`
-	PositionLevel string `json:"position_level,omitempty"`
-	Payer         bool   `json:"payer"`
-	Consent    bool       `json:"consent"`
-	ConsentAt  *time.Time `json:"consent_at,omitempty"`
-	ConsentVer string     `json:"consent_version,omitempty"`
-	FamilyID   int64      `json:"-"`
+	EmployerType  string     `json:"employer_type,omitempty"`
+	PositionLevel string     `json:"position_level,omitempty"`
+	Payer         bool       `json:"payer"`
+	Consent       bool       `json:"consent"`
+	ConsentAt     *time.Time `json:"consent_at,omitempty"`
+	ConsentVer    string     `json:"consent_version,omitempty"`
+	FamilyID      int64      `json:"-"`
 }
 
 // ErrDuplicatePhone is returned when a family already has a guardian with that phone.
