@@ -233,16 +233,16 @@ func (in *NewMember) validate(now time.Time) (map[string]string, *time.Time) {
 		}
 		g.EmployerType, g.PositionLevel = strings.TrimSpace(g.EmployerType), strings.TrimSpace(g.PositionLevel)
 		if g.EmployerType != "" && !oneOf(g.EmployerType, EmployerTypes) {
-			f[key+"employer_type"] = "err.guardian_employer_type"
+			f[key+"employer_type"] = "crm.err.employer_type"
 		}
 		if g.PositionLevel != "" && !oneOf(g.PositionLevel, PositionLevels) {
-			f[key+"position_level"] = "err.guardian_position_level"
+			f[key+"position_level"] = "crm.err.position_level"
 		}
 	}
 	if in.EnrolledOn = strings.TrimSpace(in.EnrolledOn); in.EnrolledOn != "" {
 		t, err := time.Parse("2006-01-02", in.EnrolledOn)
 		if err != nil || t.After(now.AddDate(0, 0, 1)) {
-			f["enrolled_on"] = "err.member_enrolled_on"
+			f["enrolled_on"] = "crm.err.enrolled_on"
 		}
 	}
 	return f, bd

@@ -478,10 +478,10 @@ func SetGuardianWork(ctx context.Context, db *models.DB, now time.Time, actor mo
 	employerType, positionLevel, occupation, position string) error {
 	f := map[string]string{}
 	if employerType != "" && !contains(models.EmployerTypes, employerType) {
-		f["employer_type"] = "err.guardian_employer_type"
+		f["employer_type"] = "crm.err.employer_type"
 	}
 	if positionLevel != "" && !contains(models.PositionLevels, positionLevel) {
-		f["position_level"] = "err.guardian_position_level"
+		f["position_level"] = "crm.err.position_level"
 	}
 	if utf8.RuneCountInString(occupation) > 100 || utf8.RuneCountInString(position) > 100 {
 		f["occupation"] = "crm.err.too_long"
@@ -523,4 +523,35 @@ func SetGuardianWork(ctx context.Context, db *models.DB, now time.Time, actor mo
 		return fmt.Errorf("crm: guardian work: %w", err)
 	}
 	return nil
+}
+
+// GradeMember is a member in a list by grade.
+type GradeMember struct {
+	ID           int64
+	Name         string
+	ClassName    string
+	CampusName   string
+	Grade        string
+	GradeReasons string
+}
+
+// Reasons returns the condition ids that held.
+func (g GradeMember) Reasons() []string { return models.SplitReasons(g.GradeReasons) }
+
+// MembersOfGrade lists current members of a grade (campus 0 = all the user sees).
+func MembersOfGrade(ctx context.Context, db *gorm.DB, u *models.StaffUser, grade string, campusID int64, limit int) ([]GradeMember, error) {
+	q := db.WithContext(ctx).Table("members m").Select(`m.id, m.name, COALESCE(cl.name, '') AS class_name, p.name AS campus_name,
+		m.grade, m.grade_reasons`).Joins("JOIN campuses p ON p.id = m.campus_id").Joins("LEFT JOIN classes cl ON cl.id = m.class_id").
+		Where("m.archived_at IS NULL AND m.grade = ?", grade)
+	if scope := models.StaffCampusScope(u); scope != nil {
+		q = q.Where("m.campus_id IN ?", scope)
+	}
+	if campusID != 0 {
+		q = q.Where("m.campus_id = ?", campusID)
+	}
+	var out []GradeMember
+	if err := q.Order("m.name, m.id").Limit(limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("crm: members of grade: %w", err)
+	}
+	return out, nil
 }

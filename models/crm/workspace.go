@@ -64,14 +64,15 @@ type Child struct {
 	Gender    string
 	BirthDate *time.Time
 	Grade     string
-	ArrivedAt *time.Time // today's first kiosk arrival
+	Arrived   bool      // scanned at the door today
+	ArrivedAt time.Time // today's first kiosk arrival
 	Roll      string     // today's roll call, if any
 	Birthday  string     // "MM-DD" when the birthday falls this week
 	Initials  string
 }
 
 // Present reports whether the child is in today (scanned or marked present).
-func (c Child) Present() bool { return c.ArrivedAt != nil || c.Roll == RollPresent }
+func (c Child) Present() bool { return c.Arrived || c.Roll == RollPresent }
 
 // Roster is a class's children for today.
 type Roster struct {
@@ -112,13 +113,16 @@ func ClassRoster(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Loca
 		MemberID int64
 		At       time.Time
 	}
-	if err := db.WithContext(ctx).Raw(`SELECT member_id, MIN(at) AS at FROM checkins WHERE member_id IN ? AND kind = ? AND local_day = ?
-		GROUP BY member_id`, ids, models.CheckinArrival, today).Scan(&arr).Error; err != nil {
+	// Plain rows, not MIN(at): SQLite hands aggregates of times back as text.
+	if err := db.WithContext(ctx).Raw(`SELECT member_id, at FROM checkins WHERE member_id IN ? AND kind = ? AND local_day = ?
+		ORDER BY at`, ids, models.CheckinArrival, today).Scan(&arr).Error; err != nil {
 		return nil, fmt.Errorf("crm: roster arrivals: %w", err)
 	}
 	arrived := map[int64]time.Time{}
 	for _, a := range arr {
-		arrived[a.MemberID] = a.At
+		if _, seen := arrived[a.MemberID]; !seen {
+			arrived[a.MemberID] = a.At
+		}
 	}
 	var rolls []struct {
 		MemberID int64
@@ -136,7 +140,7 @@ func ClassRoster(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Loca
 	for i := range kids {
 		k := &kids[i]
 		if at, ok := arrived[k.ID]; ok {
-			k.ArrivedAt = &at
+			k.Arrived, k.ArrivedAt = true, at
 			r.Arrived++
 		}
 		if s, ok := roll[k.ID]; ok {
