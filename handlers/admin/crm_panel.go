@@ -66,7 +66,7 @@ func (h handler) renderPanel(c *fiber.Ctx, id int64, v render.View) error {
 	v.Title = m.Name
 	v.D = fiber.Map{"M": m, "Reasons": h.reasonTexts(c, s, m.GradeReasons), "History": rows, "Override": ov,
 		"Tasks": tasks, "Contacts": contacts, "Grades": grades, "Channels": crm.Channels, "Today": crm.Today(now, h.Loc),
-		"MayOverride": u.Role == models.RoleAdmin || u.Role == models.RoleServiceHead,
+		"MayOverride":   u.Role == models.RoleAdmin || u.Role == models.RoleServiceHead,
 		"EmployerTypes": models.EmployerTypes, "PositionLevels": models.PositionLevels,
 		"DefaultExpiry": now.In(h.Loc).AddDate(0, 3, 0).Format("2006-01-02")}
 	return h.Page(c, fiber.StatusOK, "admin/crm_panel", "panel", v)

@@ -19,19 +19,19 @@ import (
 func (h handler) registerCRM(r fiber.Router) {
 	head := middleware.RequireRole(models.RoleAdmin, models.RoleServiceHead)
 	g := r.Group("/crm")
-	g.Get("/", h.crmBoard)                                    // admin, service_head, campus_manager (own campuses)
-	g.Post("/tasks/reassign", h.crmReassign)                  // admin, service_head, campus_manager (own campuses)
-	g.Get("/grades", h.crmGrades)                             // admin, service_head, campus_manager (own campuses)
-	g.Get("/settings", head, h.crmSettings)                   // admin, service_head
-	g.Post("/settings", head, h.crmSettingsSave)              // admin, service_head
-	g.Post("/recompute", head, h.crmRecompute)                // admin, service_head
-	g.Post("/classes/:id/teacher", head, h.crmClassTeacher)   // admin, service_head
-	g.Post("/budgets/:id", head, h.crmBudget)                 // admin, service_head
-	g.Get("/members/:id/panel", h.crmPanel)                   // admin, service_head, campus_manager (own campuses)
-	g.Post("/members/:id/override", head, h.crmOverride)      // admin, service_head
+	g.Get("/", h.crmBoard)                                      // admin, service_head, campus_manager (own campuses)
+	g.Post("/tasks/reassign", h.crmReassign)                    // admin, service_head, campus_manager (own campuses)
+	g.Get("/grades", h.crmGrades)                               // admin, service_head, campus_manager (own campuses)
+	g.Get("/settings", head, h.crmSettings)                     // admin, service_head
+	g.Post("/settings", head, h.crmSettingsSave)                // admin, service_head
+	g.Post("/recompute", head, h.crmRecompute)                  // admin, service_head
+	g.Post("/classes/:id/teacher", head, h.crmClassTeacher)     // admin, service_head
+	g.Post("/budgets/:id", head, h.crmBudget)                   // admin, service_head
+	g.Get("/members/:id/panel", h.crmPanel)                     // admin, service_head, campus_manager (own campuses)
+	g.Post("/members/:id/override", head, h.crmOverride)        // admin, service_head
 	g.Post("/members/:id/override/end", head, h.crmOverrideEnd) // admin, service_head
-	g.Post("/members/:id/contacts", h.crmContact)             // admin, service_head, campus_manager (own campuses)
-	g.Post("/guardians/:id/work", h.crmGuardianWork)          // admin, service_head, campus_manager (own campuses)
+	g.Post("/members/:id/contacts", h.crmContact)               // admin, service_head, campus_manager (own campuses)
+	g.Post("/guardians/:id/work", h.crmGuardianWork)            // admin, service_head, campus_manager (own campuses)
 }
 
 func pathID(c *fiber.Ctx) (int64, error) {

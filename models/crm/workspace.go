@@ -66,8 +66,8 @@ type Child struct {
 	Grade     string
 	Arrived   bool      // scanned at the door today
 	ArrivedAt time.Time // today's first kiosk arrival
-	Roll      string     // today's roll call, if any
-	Birthday  string     // "MM-DD" when the birthday falls this week
+	Roll      string    // today's roll call, if any
+	Birthday  string    // "MM-DD" when the birthday falls this week
 	Initials  string
 }
 
