@@ -28,10 +28,13 @@ type day struct {
 	others        []int64
 }
 
-func newDay(t *testing.T, db *models.DB) *day {
+func newDay(t *testing.T, db *models.DB, at ...time.Time) *day {
 	t.Helper()
 	ctx := context.Background()
 	a := apptest.New(t, db)
+	if len(at) > 0 {
+		a.Clock.T = at[0]
+	}
 	now := a.Clock.Now()
 	c, err := models.CreateCampus(ctx, db.W, now, "SUN", "阳光校区", "")
 	if err != nil {
