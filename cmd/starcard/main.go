@@ -21,6 +21,7 @@ import (
 	"starcard/handlers/render"
 	"starcard/migrations"
 	"starcard/models"
+	"starcard/models/crm"
 	"starcard/views"
 )
 
@@ -280,6 +281,9 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		if seeded {
+			if err := crm.SeedDemo(ctx, db, time.Now().UTC(), loc); err != nil {
+				return fmt.Errorf("demo crm: %w", err)
+			}
 			slog.Info("demo school loaded")
 		}
 	}

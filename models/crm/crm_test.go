@@ -321,3 +321,42 @@ func openCalls(ts []crm.Task) []crm.Task {
 	}
 	return out
 }
+
+// The demo school gets homeroom teachers, grades for everyone, tasks and a
+// few logged calls.
+func TestSeedDemo(t *testing.T) {
+	now := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)
+	db := dbtest.DemoSQLite(t, now, shanghai)
+	ctx := context.Background()
+	if err := crm.SeedDemo(ctx, db, now, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	dist, total, err := crm.Distribution(ctx, db.R, nil, 0)
+	if err != nil || total == 0 {
+		t.Fatalf("distribution %v %v", dist, err)
+	}
+	grades := map[string]int64{}
+	for _, d := range dist {
+		grades[d.Grade] = d.N
+	}
+	if grades["normal"] != 0 || grades["key"] == 0 || grades["general"] == 0 {
+		t.Fatalf("demo grades %v", grades)
+	}
+	// Past calls were mostly made, a few are overdue; three calls were logged today.
+	board, err := crm.Board(ctx, db.R, now, shanghai, nil, crm.WeekStart(now, shanghai).AddDate(0, 0, -7))
+	if err != nil || len(board) == 0 {
+		t.Fatalf("board %v %v", board, err)
+	}
+	var done, overdue int64
+	for _, b := range board {
+		done, overdue = done+b.Done, overdue+b.Overdue
+	}
+	if done == 0 || overdue == 0 {
+		t.Fatalf("last week's board %+v", board)
+	}
+	var contacts int64
+	db.R.Raw("SELECT COUNT(*) FROM crm_contacts").Scan(&contacts)
+	if contacts != 3 {
+		t.Fatalf("%d demo contacts, want 3", contacts)
+	}
+}
