@@ -44,6 +44,9 @@ func newDay(t *testing.T, db *models.DB, at ...time.Time) *day {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := models.PublishConsent(ctx, db.W, now, "2026-09", "家长授权书"); err != nil {
+		t.Fatal(err)
+	}
 	d := &day{a: a, campus: c.ID, class: cl.ID}
 	d.teacher = a.Staff(t, "teacher1", models.RoleTeacher, c.ID)
 	d.head = a.Staff(t, "service", models.RoleServiceHead)
@@ -53,7 +56,7 @@ func newDay(t *testing.T, db *models.DB, at ...time.Time) *day {
 	}
 	d.cashierTok, d.teacherTok, d.headTok = a.Token(t, "cashier1"), a.Token(t, "teacher1"), a.Token(t, "service")
 	for i, name := range []string{"王小明", "李思思", "张一一", "陈乐乐"} {
-		g := map[string]any{"name": name[:3] + "妈妈", "phone": fmt.Sprintf("1391234%04d", i), "relation": "mother"}
+		g := map[string]any{"name": name[:3] + "妈妈", "phone": fmt.Sprintf("1391234%04d", i), "relation": "mother", "consent": true}
 		bd := fmt.Sprintf("2021-11-0%d", 3+i) // birthdays this week
 		if i == 0 {
 			g["employer_type"], g["position_level"] = "private", "middle"
@@ -225,6 +228,14 @@ func TestTeachersDayOverHTTP(t *testing.T) {
 func TestRollCallAndPoints(t *testing.T) {
 	db := dbtest.SQLite(t)
 	d := newDay(t, db)
+	// Guardians' coded work facts are checked (DOMAIN §4b codes).
+	resp, body := d.a.API(t, http.MethodPost, "/api/v1/members", d.cashierTok, "", map[string]any{"name": "错码", "class_id": d.class,
+		"guardians": []any{map[string]any{"name": "家长", "phone": "13700001111", "relation": "father", "employer_type": "nasa",
+			"position_level": "boss"}}})
+	apptest.Status(t, resp, http.StatusUnprocessableEntity, body)
+	if errs, _ := body["errors"].(map[string]any); errs["guardians[0].employer_type"] == nil || errs["guardians[0].position_level"] == nil {
+		t.Fatalf("errors %v", body)
+	}
 	c := d.a.Client(t)
 	c.Login("teacher1", "password123")
 	c.Get("/staff")
@@ -243,10 +254,23 @@ func TestRollCallAndPoints(t *testing.T) {
 		t.Fatalf("points: %d %s", resp.StatusCode, page)
 	}
 	// The parent's statement shows the reason.
-	resp, body := d.a.API(t, http.MethodGet, fmt.Sprintf("/api/v1/members/%d/ledger", d.kid), d.headTok, "", nil)
+	resp, body = d.a.API(t, http.MethodGet, fmt.Sprintf("/api/v1/members/%d/ledger", d.kid), d.headTok, "", nil)
 	apptest.Status(t, resp, http.StatusOK, body)
 	if !strings.Contains(fmt.Sprint(body["entries"]), "主动收拾玩具") {
 		t.Fatalf("ledger %v", body)
+	}
+	// So does the parent's history on the portal.
+	parent := d.a.Client(t)
+	parent.Get("/portal/login")
+	parent.PostForm("/portal/login/code", url.Values{"phone": {"13912340000"}})
+	var data string
+	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
+		ORDER BY o.id DESC LIMIT 1`, "13912340000").Scan(&data)
+	code := data[strings.Index(data, `"code":"`)+8:][:6]
+	parent.PostForm("/portal/login", url.Values{"phone": {"13912340000"}, "code": {code}})
+	_, page = parent.Get(fmt.Sprintf("/portal/kids/%d/history?asset=points", d.kid))
+	if !strings.Contains(page, "小红花：主动收拾玩具") {
+		t.Fatalf("portal history lacks the reason: %s", page)
 	}
 	resp, _ = c.HX(http.MethodPost, "/staff/points", url.Values{"member_id": {fmt.Sprint(d.kid)}, "points": {"50"},
 		"reason": {"x"}, "batch": {"k2"}, "class": {fmt.Sprint(d.class)}})

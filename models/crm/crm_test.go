@@ -360,3 +360,47 @@ func TestSeedDemo(t *testing.T) {
 		t.Fatalf("%d demo contacts, want 3", contacts)
 	}
 }
+
+// A class that changes homeroom teacher takes its open follow-ups along; a
+// piece of feedback awaiting an answer opens a reply task due within 24 h.
+func TestReassignAndFeedbackTasks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		id := w.member(t, models.NewGuardian{}, "")
+		t2, err := models.CreateStaff(ctx, db.W, t0, models.NewStaff{Username: "teacher2", Name: "t2", Password: "password123",
+			Role: "teacher", CampusIDs: []int64{w.campus}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var famID int64
+		db.R.Raw("SELECT family_id FROM members WHERE id = ?", id).Scan(&famID)
+		if err := db.W.Exec(`INSERT INTO complaints (family_id, guardian_id, member_id, campus_id, kind, category, body, status,
+			first_answer_due_at, created_at, updated_at) VALUES (?, 1, ?, ?, 'complaint', 'service', '接送时没人', 'received', ?, ?, ?)`,
+			famID, id, w.campus, t0.Add(24*time.Hour), t0, t0).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := crm.GenerateTasks(ctx, db, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ts, _ := crm.MemberTasks(ctx, db.R, nil, id, 10)
+		var reply *crm.Task
+		for i := range ts {
+			if ts[i].Kind == "feedback_reply" {
+				reply = &ts[i]
+			}
+		}
+		if reply == nil || reply.DueOn != "2026-11-03" || reply.DueTime != "09:30" || *reply.AssigneeID != w.teacher.ID {
+			t.Fatalf("feedback task %+v in %+v", reply, ts)
+		}
+		if err := crm.SetClassTeacher(ctx, db, t0, w.actor, w.class, t2.ID); err != nil {
+			t.Fatal(err)
+		}
+		ts, _ = crm.MemberTasks(ctx, db.R, nil, id, 10)
+		for _, x := range ts {
+			if x.Status == "open" && (x.AssigneeID == nil || *x.AssigneeID != t2.ID) {
+				t.Fatalf("task %+v did not move to the new teacher", x)
+			}
+		}
+	})
+}
