@@ -14,6 +14,7 @@ import (
 	"starcard/handlers/access"
 	"starcard/handlers/apptest"
 	"starcard/models"
+	"starcard/models/crm"
 	"starcard/models/dbtest"
 	"starcard/models/security"
 )
@@ -87,6 +88,15 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		t.Fatal(err)
 	}
 	f.objects[models.ObjectShift] = sh.ID
+	// A follow-up task: a logged call with a next date opens one.
+	resp, ct := a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/contacts", member), admin, "", map[string]any{
+		"channel": "phone", "content": "开学回访", "outcome": "家长满意", "next_on": "2026-11-20"})
+	apptest.Status(t, resp, http.StatusCreated, ct)
+	resp, tasks := a.API(t, http.MethodGet, fmt.Sprintf("/api/v1/members/%d/tasks", member), admin, "", nil)
+	apptest.Status(t, resp, http.StatusOK, tasks)
+	for _, tk := range tasks["tasks"].([]any) {
+		f.objects[crm.ObjectTask] = int64(tk.(map[string]any)["id"].(float64))
+	}
 	_ = m1
 
 	cl, secret, err := security.CreateClient(ctx, a.DB.W, now, models.Actor{Type: "staff", ID: 1}, security.NewClient{
@@ -155,6 +165,10 @@ func TestEveryRouteAnswersEveryRoleAsTheTableSays(t *testing.T) {
 		}
 		if rule.Roles.Open() {
 			continue // public and guardian routes: no staff role to check
+		}
+		if rule.Object != "" && f.objects[rule.Object] == 0 {
+			t.Errorf("%s %s: the fixture has no %s to walk it with: add one to newMatrixFixture", rt.Method, rt.Path, rule.Object)
+			continue
 		}
 		path := f.path(rule, rt.Path)
 		api := strings.HasPrefix(rt.Path, "/api/")

@@ -215,6 +215,11 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 		if _, err := AfterCheckin(ctx, tx, now, m.ID, ci.ID); err != nil {
 			return err
 		}
+		// Attendance can feed grading (engagement conditions).
+		if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: m.ID, Cause: "checkin", Ref: Ref("checkin", ci.ID),
+			Actor: req.Actor}); err != nil {
+			return err
+		}
 		guardians, err := ConsentingGuardians(ctx, tx, m.ID)
 		if err != nil {
 			return err

@@ -19,9 +19,12 @@ type Guardian struct {
 	Relation   string
 	Occupation string
 	Position   string
-	Payer      bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// EmployerType and PositionLevel are the coded work facts (DOMAIN §4b).
+	EmployerType  string
+	PositionLevel string
+	Payer         bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // TableName maps Guardian to its table.
@@ -30,17 +33,20 @@ func (Guardian) TableName() string { return "guardians" }
 // GuardianView is a guardian as the API and pages show them; Consent says
 // whether they agreed to the current consent text, and when.
 type GuardianView struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	Phone      string     `json:"phone"`
-	Relation   string     `json:"relation"`
-	Occupation string     `json:"occupation,omitempty"`
-	Position   string     `json:"position,omitempty"`
-	Payer      bool       `json:"payer"`
-	Consent    bool       `json:"consent"`
-	ConsentAt  *time.Time `json:"consent_at,omitempty"`
-	ConsentVer string     `json:"consent_version,omitempty"`
-	FamilyID   int64      `json:"-"`
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	Relation   string `json:"relation"`
+	Occupation string `json:"occupation,omitempty"`
+	Position   string `json:"position,omitempty"`
+	// EmployerType and PositionLevel are §4b codes ("" = not given).
+	EmployerType  string     `json:"employer_type,omitempty"`
+	PositionLevel string     `json:"position_level,omitempty"`
+	Payer         bool       `json:"payer"`
+	Consent       bool       `json:"consent"`
+	ConsentAt     *time.Time `json:"consent_at,omitempty"`
+	ConsentVer    string     `json:"consent_version,omitempty"`
+	FamilyID      int64      `json:"-"`
 }
 
 // ErrDuplicatePhone is returned when a family already has a guardian with that phone.
@@ -57,8 +63,8 @@ func addGuardian(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, f
 		return nil, ErrDuplicatePhone.With(MaskPhone(g.Phone))
 	}
 	row := &Guardian{FamilyID: familyID, Name: g.Name, Phone: g.Phone, Relation: g.Relation,
-		Occupation: strings.TrimSpace(g.Occupation), Position: strings.TrimSpace(g.Position), Payer: g.Payer,
-		CreatedAt: now, UpdatedAt: now}
+		Occupation: strings.TrimSpace(g.Occupation), Position: strings.TrimSpace(g.Position),
+		EmployerType: g.EmployerType, PositionLevel: g.PositionLevel, Payer: g.Payer, CreatedAt: now, UpdatedAt: now}
 	if err := tx.WithContext(ctx).Create(row).Error; err != nil {
 		return nil, fmt.Errorf("models: add guardian: %w", err)
 	}
@@ -98,7 +104,10 @@ func AddGuardian(ctx context.Context, db *DB, now time.Time, actor Actor, family
 		if err := reindexFamily(ctx, tx, familyID); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, now, actor, "guardian.add", "family", familyID, fmt.Sprintf("guardian=%d", row.ID))
+		if err := Audit(ctx, tx, now, actor, "guardian.add", "family", familyID, fmt.Sprintf("guardian=%d", row.ID)); err != nil {
+			return err
+		}
+		return FamilyChanged(ctx, tx, now, actor, familyID, "guardian", Ref("guardian", row.ID))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: add guardian: %w", err)
@@ -135,7 +144,7 @@ func familyGuardians(ctx context.Context, db *gorm.DB, familyIDs []int64) (map[i
 	}
 	for _, g := range gs {
 		v := GuardianView{ID: g.ID, Name: g.Name, Phone: g.Phone, Relation: g.Relation, Occupation: g.Occupation,
-			Position: g.Position, Payer: g.Payer, FamilyID: g.FamilyID}
+			Position: g.Position, EmployerType: g.EmployerType, PositionLevel: g.PositionLevel, Payer: g.Payer, FamilyID: g.FamilyID}
 		if c, ok := consents[g.ID]; ok {
 			at := c.GrantedAt
 			v.Consent, v.ConsentAt, v.ConsentVer = true, &at, c.Version

@@ -335,7 +335,9 @@ func ExportMembers(ctx context.Context, db *gorm.DB, campusIDs []int64, w io.Wri
 		return err
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(ImportColumns); err != nil {
+	// The grade (客户级别, models/crm) follows the import columns; the
+	// importer ignores it, so an export still reads back.
+	if err := cw.Write(append(append([]string(nil), ImportColumns...), "客户级别")); err != nil {
 		return err
 	}
 	var last int64
@@ -357,7 +359,7 @@ func ExportMembers(ctx context.Context, db *gorm.DB, campusIDs []int64, w io.Wri
 		}
 		for _, v := range vs {
 			rec := []string{v.Name, genderZH(v.Gender), v.BirthDate, v.CampusName, v.ClassName, "", "", "", "", "", "", "", "",
-				strings.Join(v.Tags, ","), v.Notes, v.ReferralSource, ""}
+				strings.Join(v.Tags, ","), v.Notes, v.ReferralSource, "", gradeZH(v.Grade)}
 			if len(v.Guardians) > 0 {
 				g := v.Guardians[0]
 				rec[5], rec[6], rec[7], rec[8], rec[9] = g.Name, g.Phone, relationZH(g.Relation), g.Occupation, g.Position
@@ -377,6 +379,21 @@ func ExportMembers(ctx context.Context, db *gorm.DB, campusIDs []int64, w io.Wri
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// gradeZH names a grade code in the export (the codes of DOMAIN §4b).
+func gradeZH(g string) string {
+	switch g {
+	case "key":
+		return "重点"
+	case "watch":
+		return "关注"
+	case "general":
+		return "一般"
+	case "A", "B", "C", "D":
+		return g + "级"
+	}
+	return ""
 }
 
 func genderZH(g string) string {

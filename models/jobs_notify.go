@@ -31,6 +31,10 @@ const PointsReminderDays = 30
 // StandardJobs returns StarCard's scheduled jobs, bound to db, in the school's
 // time zone loc.
 func StandardJobs(db *DB, loc *time.Location) []Job {
+	return append(coreJobs(db, loc), areaJobs(db, loc)...)
+}
+
+func coreJobs(db *DB, loc *time.Location) []Job {
 	return []Job{
 		{Name: JobPointsExpire, Daily: "00:30", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := ExpirePoints(ctx, db, now)

@@ -43,6 +43,8 @@ type Member struct {
 	Lifecycle      string
 	Tier           string
 	Grade          string
+	GradeReasons   string // comma-separated condition ids that held (models/crm)
+	EnrolledOn     string // YYYY-MM-DD; "" = the day the record was created
 	Notes          string
 	ReferralSource string
 	CardID         *int64
@@ -129,8 +131,27 @@ type NewGuardian struct {
 	Relation   string
 	Occupation string
 	Position   string
-	Payer      bool
-	Consent    bool // the guardian agreed to the current consent text
+	// EmployerType and PositionLevel are the coded work facts grading reads
+	// (DOMAIN §4b): see EmployerTypes and PositionLevels; "" = not given.
+	EmployerType  string
+	PositionLevel string
+	Payer         bool
+	Consent       bool // the guardian agreed to the current consent text
+}
+
+// EmployerTypes are the coded employer types of a guardian (DOMAIN §4b).
+var EmployerTypes = []string{"government", "public_institution", "soe", "private", "self_employed", "other"}
+
+// PositionLevels are the coded position levels of a guardian (DOMAIN §4b).
+var PositionLevels = []string{"senior", "middle", "staff", "none"}
+
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // NewMember describes a member to create: a new family with its guardians,
@@ -147,6 +168,7 @@ type NewMember struct {
 	Notes          string
 	ReferralSource string
 	Lifecycle      string
+	EnrolledOn     string // YYYY-MM-DD, optional (default: today)
 	Channel        string // where consent was given: web, api, import
 }
 
@@ -209,6 +231,19 @@ func (in *NewMember) validate(now time.Time) (map[string]string, *time.Time) {
 		} else {
 			f[key+"relation"] = "err.member_relation"
 		}
+		g.EmployerType, g.PositionLevel = strings.TrimSpace(g.EmployerType), strings.TrimSpace(g.PositionLevel)
+		if g.EmployerType != "" && !oneOf(g.EmployerType, EmployerTypes) {
+			f[key+"employer_type"] = "crm.err.employer_type"
+		}
+		if g.PositionLevel != "" && !oneOf(g.PositionLevel, PositionLevels) {
+			f[key+"position_level"] = "crm.err.position_level"
+		}
+	}
+	if in.EnrolledOn = strings.TrimSpace(in.EnrolledOn); in.EnrolledOn != "" {
+		t, err := time.Parse("2006-01-02", in.EnrolledOn)
+		if err != nil || t.After(now.AddDate(0, 0, 1)) {
+			f["enrolled_on"] = "crm.err.enrolled_on"
+		}
 	}
 	return f, bd
 }
@@ -262,6 +297,13 @@ func CreateMember(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, 
 		}
 		classID = &cl.ID
 	}
+	if in.EnrolledOn == "" {
+		r, err := LoadRules(ctx, tx, now)
+		if err != nil {
+			return nil, err
+		}
+		in.EnrolledOn = now.In(r.Location()).Format("2006-01-02")
+	}
 	familyID := in.FamilyID
 	if familyID == 0 {
 		fam := Family{Name: in.Name + "家", CreatedAt: now, UpdatedAt: now}
@@ -285,7 +327,7 @@ func CreateMember(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, 
 	}
 	m := &Member{FamilyID: familyID, CampusID: in.CampusID, ClassID: classID, Name: in.Name, Gender: in.Gender,
 		BirthDate: bd, Lifecycle: in.Lifecycle, Tier: "silver", Grade: "normal", Notes: strings.TrimSpace(in.Notes),
-		ReferralSource: strings.TrimSpace(in.ReferralSource), CreatedAt: now, UpdatedAt: now}
+		ReferralSource: strings.TrimSpace(in.ReferralSource), EnrolledOn: in.EnrolledOn, CreatedAt: now, UpdatedAt: now}
 	if err := tx.Create(m).Error; err != nil {
 		return nil, fmt.Errorf("models: create member: %w", err)
 	}
@@ -305,6 +347,13 @@ func CreateMember(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, 
 	}
 	if err := Audit(ctx, tx, now, actor, "member.create", "member", m.ID, fmt.Sprintf("family=%d campus=%d", familyID, m.CampusID)); err != nil {
 		return nil, err
+	}
+	if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: m.ID, Cause: "member.create", Ref: Ref("member", m.ID), Actor: actor}); err != nil {
+		return nil, err
+	}
+	// The hooks may have graded the member: hand back the stored row.
+	if err := tx.Take(m, m.ID).Error; err != nil {
+		return nil, fmt.Errorf("models: create member: %w", err)
 	}
 	return m, nil
 }

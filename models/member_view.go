@@ -11,23 +11,26 @@ import (
 // MemberView is a member as the API (DOMAIN.md §4 `member`) and the pages
 // show them. Fields tagged "-" are for pages only.
 type MemberView struct {
-	ID        int64          `json:"id"`
-	Name      string         `json:"name"`
-	CardNo    string         `json:"card_no"`
-	Status    string         `json:"status"` // card status: active, frozen, no_card; or archived
-	Tier      string         `json:"tier"`
-	Grade     string         `json:"grade"`
-	CampusID  int64          `json:"campus_id"`
-	ClassID   *int64         `json:"class_id"`
-	ClassName string         `json:"class_name"`
-	FamilyID  int64          `json:"family_id"`
-	Gender    string         `json:"gender"`
-	BirthDate string         `json:"birth_date,omitempty"`
-	Lifecycle string         `json:"lifecycle"`
-	Tags      []string       `json:"tags"`
-	Consent   bool           `json:"consent"` // a guardian agreed to the current consent text
-	Guardians []GuardianView `json:"guardians"`
-	Balances  Balances       `json:"balances"`
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	CardNo string `json:"card_no"`
+	Status string `json:"status"` // card status: active, frozen, no_card; or archived
+	Tier   string `json:"tier"`
+	Grade  string `json:"grade"`
+	// GradeReasons are the ids of the grading conditions that held.
+	GradeReasons []string       `json:"grade_reasons"`
+	EnrolledOn   string         `json:"enrolled_on,omitempty"`
+	CampusID     int64          `json:"campus_id"`
+	ClassID      *int64         `json:"class_id"`
+	ClassName    string         `json:"class_name"`
+	FamilyID     int64          `json:"family_id"`
+	Gender       string         `json:"gender"`
+	BirthDate    string         `json:"birth_date,omitempty"`
+	Lifecycle    string         `json:"lifecycle"`
+	Tags         []string       `json:"tags"`
+	Consent      bool           `json:"consent"` // a guardian agreed to the current consent text
+	Guardians    []GuardianView `json:"guardians"`
+	Balances     Balances       `json:"balances"`
 
 	CampusName     string     `json:"-"`
 	Notes          string     `json:"-"`
@@ -117,6 +120,11 @@ func MemberViews(ctx context.Context, db *gorm.DB, ids []int64) ([]MemberView, e
 			CreatedAt: r.CreatedAt, Guardians: guardians[r.FamilyID], Status: "no_card"}
 		if v.Tags == nil {
 			v.Tags = []string{}
+		}
+		v.GradeReasons = SplitReasons(r.GradeReasons)
+		v.EnrolledOn = r.EnrolledOn
+		if v.EnrolledOn == "" {
+			v.EnrolledOn = r.CreatedAt.In(chinaTime).Format("2006-01-02")
 		}
 		if v.Guardians == nil {
 			v.Guardians = []GuardianView{}

@@ -389,6 +389,11 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	if after.Coupon != nil {
 		res.CouponIssued = after.Coupon.Code
 	}
+	// Paid amounts feed grading: the grade moves in this transaction.
+	if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: w.MemberID, Cause: "purchase", Ref: Ref("purchase", p.ID),
+		Actor: in.Actor}); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

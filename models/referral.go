@@ -238,6 +238,11 @@ func RegisterReferral(ctx context.Context, tx *gorm.DB, now time.Time, actor Act
 		fmt.Sprintf("referrer=%d member=%d", ref.ID, m.ID)); err != nil {
 		return nil, err
 	}
+	// Referrals made count towards the referrer's grade.
+	if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: ref.ID, Cause: "referral", Ref: Ref("referral", r.ID),
+		Actor: actor}); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 

@@ -251,6 +251,10 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 		fmt.Sprintf("amount=%d points_reversed=%d shortfall=%d reason=%s", amount, reversed, shortfall, in.Reason)); err != nil {
 		return nil, err
 	}
+	if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: p.MemberID, Cause: "refund", Ref: Ref("purchase", p.ID),
+		Actor: in.Actor}); err != nil {
+		return nil, err
+	}
 	return &RefundResult{ID: row.ID, PurchaseID: p.ID, Amount: amount, PointsReversed: reversed, PointsShortfall: shortfall,
 		PointsReturned: pointsBack, StoredValueReturned: back["bonus"] + back["principal"], Owed: owed,
 		Balances: w.balances()}, nil

@@ -1,6 +1,9 @@
 package access
 
-import "starcard/models"
+import (
+	"starcard/models"
+	"starcard/models/crm"
+)
 
 // Table is the whole authorization map: one line per mounted route, sorted
 // by path — method, the path as Fiber registers it, the operation, the
@@ -40,6 +43,19 @@ var Table = []Rule{
 	{"GET", "/admin/coupons/:id/segment", "admin.coupons.segment.read", BackOffice, ""},
 	{"GET", "/admin/coupons/campaigns/:cid", "admin.coupons.campaigns.read", BackOffice, ""},
 	{"POST", "/admin/coupons/settings", "admin.coupons.settings.write", BackOffice, ""},
+	{"GET", "/admin/crm", "admin.crm.board.read", BackOffice, ""},
+	{"POST", "/admin/crm/budgets/:id", "admin.crm.budgets.write", Admin | Head, ""},
+	{"POST", "/admin/crm/classes/:id/teacher", "admin.crm.classes.teacher.write", Admin | Head, models.ObjectClass},
+	{"GET", "/admin/crm/grades", "admin.crm.grades.read", BackOffice, ""},
+	{"POST", "/admin/crm/guardians/:id/work", "admin.crm.guardians.work.write", BackOffice, models.ObjectGuardian},
+	{"POST", "/admin/crm/members/:id/contacts", "admin.crm.members.contacts.write", BackOffice, models.ObjectMember},
+	{"POST", "/admin/crm/members/:id/override", "admin.crm.members.override.write", Admin | Head, models.ObjectMember},
+	{"POST", "/admin/crm/members/:id/override/end", "admin.crm.members.override.end.write", Admin | Head, models.ObjectMember},
+	{"GET", "/admin/crm/members/:id/panel", "admin.crm.members.panel.read", BackOffice, models.ObjectMember},
+	{"POST", "/admin/crm/recompute", "admin.crm.recompute.write", Admin | Head, ""},
+	{"GET", "/admin/crm/settings", "admin.crm.settings.read", Admin | Head, ""},
+	{"POST", "/admin/crm/settings", "admin.crm.settings.write", Admin | Head, ""},
+	{"POST", "/admin/crm/tasks/reassign", "admin.crm.tasks.reassign.write", BackOffice, ""},
 	{"GET", "/admin/families/:id", "admin.families.read", BackOffice, models.ObjectFamily},
 	{"POST", "/admin/families/:id/children", "admin.families.children.write", BackOffice, models.ObjectFamily},
 	{"POST", "/admin/families/:id/guardians", "admin.families.guardians.write", BackOffice, models.ObjectFamily},
@@ -112,12 +128,16 @@ var Table = []Rule{
 	{"GET", "/api/v1/members/:id/card.png", "members.card_png.read", Kiosk | Readers, models.ObjectMember},
 	{"POST", "/api/v1/members/:id/card/freeze", "members.card.freeze.write", Money, models.ObjectMember},
 	{"POST", "/api/v1/members/:id/card/replace", "members.card.replace.write", Money, models.ObjectMember},
+	{"GET", "/api/v1/members/:id/contacts", "members.contacts.read", Teacher | BackOffice, models.ObjectMember},
+	{"POST", "/api/v1/members/:id/contacts", "members.contacts.write", Teacher | BackOffice, models.ObjectMember},
 	{"GET", "/api/v1/members/:id/ledger", "members.ledger.read", Readers, models.ObjectMember},
+	{"GET", "/api/v1/members/:id/tasks", "members.tasks.read", Teacher | BackOffice, models.ObjectMember},
 	{"GET", "/api/v1/members/:id/tier", "members.tier.read", Readers, models.ObjectMember},
 	{"POST", "/api/v1/members/:id/topups", "members.topups.write", Money, models.ObjectMember},
 	{"GET", "/api/v1/openapi.json", "openapi_json.read", Public, ""},
 	{"POST", "/api/v1/purchases", "purchases.write", Money, ""},
 	{"POST", "/api/v1/purchases/:id/refunds", "purchases.refunds.write", Money, models.ObjectPurchase},
+	{"POST", "/api/v1/tasks/:id/complete", "tasks.complete.write", Teacher | BackOffice, crm.ObjectTask},
 	{"POST", "/api/v1/topups/:id/refunds", "topups.refunds.write", Money, models.ObjectTopup},
 	{"GET", "/cashier/", "cashier.read", Cashier | Manager | Admin, ""},
 	{"GET", "/cashier/coupons", "cashier.coupons.read", Cashier | Manager | Admin, ""},
@@ -211,5 +231,10 @@ var Table = []Rule{
 	{"GET", "/readyz", "readyz.read", Public, ""},
 	{"GET", "/school/logo", "school.logo.read", Public, ""},
 	{"GET", "/staff/", "staff.read", Teacher | Manager | Admin, ""},
+	{"POST", "/staff/members/:id/contacts", "staff.members.contacts.write", Teacher | Manager | Admin, models.ObjectMember},
+	{"POST", "/staff/points", "staff.points.write", Teacher | Manager | Admin, ""},
+	{"POST", "/staff/rollcall", "staff.rollcall.write", Teacher | Manager | Admin, ""},
+	{"GET", "/staff/tasks/:id/call", "staff.tasks.call.read", Teacher | Manager | Admin, crm.ObjectTask},
+	{"POST", "/staff/tasks/:id/complete", "staff.tasks.complete.write", Teacher | Manager | Admin, crm.ObjectTask},
 	{"USE", "/static", "static.serve", Public, ""},
 }

@@ -26,4 +26,5 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerLoyalty(r)
 	h.registerRules(r)
 	h.registerSetup(r)
+	h.registerCRM(r)
 }

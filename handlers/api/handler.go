@@ -35,5 +35,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountLedger(doc, authed)
 	h.mountCoupons(doc, authed)
 	h.mountCampuses(doc, authed)
+	h.mountCRM(doc, authed)
 	return doc
 }

@@ -15,12 +15,15 @@ import (
 // memberSchema is DOMAIN.md §4's `member`.
 func memberSchema() Schema {
 	guardian := Obj(Props{"id": Int(), "name": Str(), "phone": Str(), "relation": Enum(models.Relations...),
-		"occupation": Str(), "position": Str(), "payer": Bool(), "consent": Bool(), "consent_at": Str(),
+		"occupation": Str(), "position": Str(), "employer_type": Enum(models.EmployerTypes...),
+		"position_level": Enum(models.PositionLevels...), "payer": Bool(), "consent": Bool(), "consent_at": Str(),
 		"consent_version": Str()})
 	return Obj(Props{"id": Int(), "name": Str(), "card_no": Str(),
-		"status":    Enum("active", "frozen", "no_card", "archived"),
-		"tier":      Enum(models.TierOrder...),
-		"grade":     Str(),
+		"status": Enum("active", "frozen", "no_card", "archived"),
+		"tier":   Enum(models.TierOrder...),
+		"grade":  Str(),
+		// grade_reasons: ids of the grading conditions that held (models/crm).
+		"grade_reasons": Arr(Str()), "enrolled_on": Str(),
 		"campus_id": Int(), "class_id": Int(), "class_name": Str(), "family_id": Int(), "gender": Str(),
 		"birth_date": Str(), "lifecycle": Enum(models.Lifecycles...), "tags": Arr(Str()), "consent": Bool(),
 		"guardians": Arr(guardian),
@@ -33,12 +36,13 @@ func (h handler) mountMembers(doc *Doc, r fiber.Router) {
 	doc.Define("Member", memberSchema())
 	member := Schema{"$ref": "#/components/schemas/Member"}
 	guardianReq := Obj(Props{"name": Str(), "phone": Str(), "relation": Str(), "occupation": Str(), "position": Str(),
+		"employer_type": Enum(models.EmployerTypes...), "position_level": Enum(models.PositionLevels...),
 		"payer": Bool(), "consent": Bool()}, "name", "phone")
 	doc.Route(r, fiber.MethodPost, "/members", Op{
 		Summary: "Create a member (a new family with its guardians, or a sibling with family_id); idempotent with an Idempotency-Key",
 		Request: Obj(Props{"name": Str(), "birth_date": Str(), "campus_id": Int(), "class_id": Int(), "family_id": Int(),
 			"gender": Enum("", "female", "male"), "guardians": Arr(guardianReq), "tags": Arr(Str()), "notes": Str(),
-			"referral_source": Str()}, "name"),
+			"referral_source": Str(), "enrolled_on": Str(), "lifecycle": Enum(models.Lifecycles...)}, "name"),
 		Responses: Resp{201: member, 401: Problem(), 409: Problem(), 422: Problem()},
 	}, h.memberCreate)
 	doc.Route(r, fiber.MethodGet, "/members", Op{
@@ -80,8 +84,11 @@ type guardianRequest struct {
 	Relation   string `json:"relation"`
 	Occupation string `json:"occupation"`
 	Position   string `json:"position"`
-	Payer      bool   `json:"payer"`
-	Consent    bool   `json:"consent"`
+	// EmployerType and PositionLevel are DOMAIN §4b codes; grading reads them.
+	EmployerType  string `json:"employer_type"`
+	PositionLevel string `json:"position_level"`
+	Payer         bool   `json:"payer"`
+	Consent       bool   `json:"consent"`
 }
 
 type memberCreateRequest struct {
@@ -95,6 +102,8 @@ type memberCreateRequest struct {
 	Tags           []string          `json:"tags"`
 	Notes          string            `json:"notes"`
 	ReferralSource string            `json:"referral_source"`
+	EnrolledOn     string            `json:"enrolled_on"`
+	Lifecycle      string            `json:"lifecycle"`
 }
 
 // idemScope is the scope of a caller's idempotency keys: a staff account's
@@ -131,10 +140,11 @@ func (h handler) memberCreate(c *fiber.Ctx) error {
 	}
 	in := models.NewMember{Name: req.Name, BirthDate: req.BirthDate, CampusID: campus, ClassID: req.ClassID,
 		FamilyID: req.FamilyID, Gender: req.Gender, Tags: req.Tags, Notes: req.Notes, ReferralSource: req.ReferralSource,
-		Channel: "api"}
+		EnrolledOn: req.EnrolledOn, Lifecycle: req.Lifecycle, Channel: "api"}
 	for _, g := range req.Guardians {
 		in.Guardians = append(in.Guardians, models.NewGuardian{Name: g.Name, Phone: g.Phone, Relation: g.Relation,
-			Occupation: g.Occupation, Position: g.Position, Payer: g.Payer, Consent: g.Consent})
+			Occupation: g.Occupation, Position: g.Position, EmployerType: g.EmployerType, PositionLevel: g.PositionLevel,
+			Payer: g.Payer, Consent: g.Consent})
 	}
 	now := h.Now()
 	actor := render.Actor(c)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"starcard/models"
+	"starcard/models/crm"
 )
 
 // Password is the password of every demo account, staff and the demo parent.
@@ -52,6 +53,9 @@ var Steps = []Step{
 	{"a year of purchases and top-ups", demoLedger},
 	{"the parent portal and feedback", demoPortal},
 	{"closed shifts", demoShifts},
+	{"grades, follow-up tasks and calls", func(ctx context.Context, d *School) error {
+		return crm.SeedDemo(ctx, d.DB, d.Now, d.Loc)
+	}},
 }
 
 // Seed fills an empty database with the demo school and returns it; a
