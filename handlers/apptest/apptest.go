@@ -253,3 +253,21 @@ func Status(t testing.TB, resp *http.Response, want int, body any) {
 		t.Fatalf("%s %s: status %d, want %d: %v", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, want, body)
 	}
 }
+
+// OTP reads the newest one-time code texted to phone from the outbox, as the
+// parent would read the SMS; it fails the test when the code is missing or
+// stored in clear.
+func (a *App) OTP(t testing.TB, phone string) string {
+	t.Helper()
+	var data string
+	a.DB.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
+		ORDER BY o.id DESC LIMIT 1`, phone).Scan(&data)
+	code := models.NoticeCode(Secret, data)
+	if len(code) != 6 {
+		t.Fatalf("no code in the outbox for %s: %q", phone, data)
+	}
+	if strings.Contains(data, code) {
+		t.Fatalf("the one-time code is stored in clear: %q", data)
+	}
+	return code
+}

@@ -111,7 +111,7 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	apptest.ClickAndWait(t, p, `form[action="/portal/login/code"] button[type=submit]`)
 	waitText(t, p, "h2", "输入验证码")
 	apptest.Shot(t, p, "portal-375-login-code")
-	p.MustElement("#code").MustInput(outboxCode(t, db, f.PhoneA))
+	p.MustElement("#code").MustInput(f.a.OTP(t, f.PhoneA))
 	apptest.ClickAndWait(t, p, `form[action="/portal/login"] button[type=submit]`)
 	waitText(t, p, ".p-hero", "王小明")
 	apptest.Shot(t, p, "portal-375-home")

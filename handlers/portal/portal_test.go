@@ -156,27 +156,13 @@ func login(t *testing.T, a *apptest.App, phone string) *apptest.Client {
 	if !strings.Contains(body, "输入验证码") {
 		t.Fatalf("code step missing: %s", body)
 	}
-	resp, body = c.PostForm("/portal/login", url.Values{"phone": {phone}, "code": {outboxCode(t, a.DB, phone)}})
+	resp, body = c.PostForm("/portal/login", url.Values{"phone": {phone}, "code": {a.OTP(t, phone)}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/portal/" {
 		t.Fatalf("login: %d %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	return c
 }
 
-func outboxCode(t *testing.T, db *models.DB, phone string) string {
-	t.Helper()
-	var data string
-	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
-		ORDER BY o.id DESC LIMIT 1`, phone).Scan(&data)
-	code := models.NoticeCode(apptest.Secret, data)
-	if len(code) != 6 {
-		t.Fatalf("no code in the outbox for %s: %q", phone, data)
-	}
-	if strings.Contains(data, code) {
-		t.Fatalf("the one-time code is stored in clear: %q", data)
-	}
-	return code
-}
 
 // TestPortalPagesForOwnFamily walks every page a parent reaches and checks
 // what they would notice on it, in Chinese.
@@ -355,7 +341,7 @@ func TestPortalLoginRefusalsExplained(t *testing.T) {
 			t.Fatalf("bad phone: %d", resp.StatusCode)
 		}
 		c.PostForm("/portal/login/code", url.Values{"phone": {f.PhoneA}})
-		code := outboxCode(t, db, f.PhoneA)
+		code := f.a.OTP(t, f.PhoneA)
 		wrong := "000000"
 		if code == wrong {
 			wrong = "111111"

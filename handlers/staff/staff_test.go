@@ -263,10 +263,7 @@ func TestRollCallAndPoints(t *testing.T) {
 	parent := d.a.Client(t)
 	parent.Get("/portal/login")
 	parent.PostForm("/portal/login/code", url.Values{"phone": {"13912340000"}})
-	var data string
-	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
-		ORDER BY o.id DESC LIMIT 1`, "13912340000").Scan(&data)
-	code := data[strings.Index(data, `"code":"`)+8:][:6]
+	code := d.a.OTP(t, "13912340000")
 	parent.PostForm("/portal/login", url.Values{"phone": {"13912340000"}, "code": {code}})
 	_, page = parent.Get(fmt.Sprintf("/portal/kids/%d/history?asset=points", d.kid))
 	if !strings.Contains(page, "小红花：主动收拾玩具") {
