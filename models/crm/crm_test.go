@@ -390,6 +390,19 @@ func TestReassignAndFeedbackTasks(t *testing.T) {
 		if reply == nil || reply.DueOn != "2026-11-03" || reply.DueTime != "09:30" || *reply.AssigneeID != w.teacher.ID {
 			t.Fatalf("feedback task %+v in %+v", reply, ts)
 		}
+		// Another area (courses) opens a renewal task in its own transaction, once.
+		for i := 0; i < 2; i++ {
+			err := db.Tx(ctx, func(tx *gorm.DB) error {
+				ok, err := crm.OpenTask(ctx, tx, t0, id, "renewal", "2026-11-09", "package:7", "美术课还剩 4 课时")
+				if ok != (i == 0) {
+					t.Errorf("OpenTask #%d created=%v", i, ok)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := crm.SetClassTeacher(ctx, db, t0, w.actor, w.class, t2.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -681,3 +681,27 @@ func WeekStart(now time.Time, loc *time.Location) time.Time {
 	wd := (int(d.Weekday()) + 6) % 7
 	return d.AddDate(0, 0, -wd)
 }
+
+// OpenTask lets another area open a follow-up inside its own transaction
+// (courses: a renewal when few class hours are left; care: a low survey
+// score), for the child's homeroom teacher. periodKey makes it idempotent
+// per member and kind (e.g. "package:12"); it returns whether it was created.
+func OpenTask(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64, kind, dueOn, periodKey, note string) (bool, error) {
+	if !contains(TaskKinds, kind) {
+		return false, models.Invalid(map[string]string{"kind": "crm.err.task_kind"})
+	}
+	if _, err := time.Parse(day, dueOn); err != nil {
+		return false, models.Invalid(map[string]string{"due_on": "crm.err.next_on"})
+	}
+	m, err := loadMember(ctx, tx, memberID)
+	if err != nil {
+		return false, err
+	}
+	who, err := homeroomOf(ctx, tx, m.ClassID)
+	if err != nil {
+		return false, err
+	}
+	return insertTask(ctx, tx, &Task{MemberID: memberID, CampusID: m.CampusID, Kind: kind, Role: RoleHomeroom, PeriodKey: periodKey,
+		AssigneeID: who, DueOn: dueOn, Status: StatusOpen, Note: truncate(note, 500), Source: truncate(periodKey, 64),
+		CreatedAt: now.UTC()})
+}
