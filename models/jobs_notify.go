@@ -28,9 +28,24 @@ const CouponReminderDays = 3
 // PointsReminderDays is how long before expiry the reminder goes out.
 const PointsReminderDays = 30
 
+// jobHooks are the scheduled jobs of areas outside the core (models/care's
+// escalation and auto-confirmation).
+var jobHooks []func(db *DB, loc *time.Location) []Job
+
+// RegisterJobs adds an area's jobs to StandardJobs (called at init).
+func RegisterJobs(f func(db *DB, loc *time.Location) []Job) { jobHooks = append(jobHooks, f) }
+
 // StandardJobs returns StarCard's scheduled jobs, bound to db, in the school's
-// time zone loc.
+// time zone loc, followed by the jobs areas registered.
 func StandardJobs(db *DB, loc *time.Location) []Job {
+	jobs := standardJobs(db, loc)
+	for _, f := range jobHooks {
+		jobs = append(jobs, f(db, loc)...)
+	}
+	return jobs
+}
+
+func standardJobs(db *DB, loc *time.Location) []Job {
 	return []Job{
 		{Name: JobPointsExpire, Daily: "00:30", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := ExpirePoints(ctx, db, now)
