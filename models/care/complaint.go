@@ -940,4 +940,3 @@ func Routes(ctx context.Context, db *gorm.DB) ([]RouteRow, error) {
 	}
 	return out, nil
 }
-
