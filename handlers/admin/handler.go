@@ -25,6 +25,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerMembers(r)
 	h.registerLoyalty(r)
 	h.registerRules(r)
+	h.registerCare(r)
 }
 
 func requireAdmin(c *fiber.Ctx) error {
