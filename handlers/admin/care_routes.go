@@ -39,10 +39,11 @@ func (h handler) registerCare(r fiber.Router) {
 	r.Get("/complaints/stats", h.complaintStats)
 	r.Get("/complaints/stats.xlsx", h.complaintStatsXLSX)
 	r.Get("/complaints/stats.json", h.complaintStatsJSON)
-	head := r.Group("/complaints", requireHead)
-	head.Get("/settings", h.complaintSettings)
-	head.Post("/settings", h.complaintSettingsSave)
-	head.Post("/routes", h.complaintRouteSave)
+	// Per route, not a Group: a Fiber group's middleware would guard every
+	// path under /complaints.
+	r.Get("/complaints/settings", requireHead, h.complaintSettings)
+	r.Post("/complaints/settings", requireHead, h.complaintSettingsSave)
+	r.Post("/complaints/routes", requireHead, h.complaintRouteSave)
 	r.Get("/complaints/:id", h.complaintShow)
 	r.Post("/complaints/:id/assign", h.complaintAssign)
 	r.Post("/complaints/:id/replies", h.complaintReply)
