@@ -351,3 +351,40 @@ func TestNPS(t *testing.T) {
 		t.Error("NPS of nothing is defined")
 	}
 }
+
+// TestSeedDemo seeds the demo school and the workflow on top: every status
+// shows up, one complaint is overdue, the survey has answers and an NPS,
+// and a second run changes nothing.
+func TestSeedDemo(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	if _, err := models.SeedDemo(ctx, db, now, loc); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := care.SeedDemo(ctx, db, now)
+	if err != nil || !ok {
+		t.Fatalf("seed: %v %v", ok, err)
+	}
+	var statuses int64
+	db.R.Raw("SELECT COUNT(DISTINCT status) FROM complaints").Scan(&statuses)
+	if statuses < 4 {
+		t.Fatalf("complaints in %d statuses", statuses)
+	}
+	var head models.StaffUser
+	db.R.Raw("SELECT * FROM staff_users WHERE role = 'service_head' LIMIT 1").Scan(&head)
+	q, err := care.Queue(ctx, db.R, now, &head, care.Filter{Overdue: true}, false)
+	if err != nil || len(q) == 0 {
+		t.Fatalf("overdue %d %v", len(q), err)
+	}
+	var sid int64
+	db.R.Raw("SELECT id FROM surveys WHERE kind = 'survey'").Scan(&sid)
+	res, err := care.SurveyResultsFor(ctx, db.R, &head, sid)
+	if err != nil || res.Responses < 3 || !res.HasNPS {
+		t.Fatalf("survey %+v %v", res, err)
+	}
+	if again, err := care.SeedDemo(ctx, db, now); err != nil || again {
+		t.Fatalf("second seed: %v %v", again, err)
+	}
+}
