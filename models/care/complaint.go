@@ -882,17 +882,16 @@ func Compensations(ctx context.Context, db *gorm.DB, id int64) ([]Compensation, 
 	return out, nil
 }
 
-// Owners lists the staff a complaint at campus may be assigned to.
+// Owners lists the active staff a complaint at campus may be assigned to
+// (any campus: 0): admins and service heads, and the campus's managers and
+// teachers.
 func Owners(ctx context.Context, db *gorm.DB, campusID int64) ([]models.StaffUser, error) {
-	all, err := models.ListStaff(ctx, db)
-	if err != nil {
-		return nil, err
-	}
+	q := `SELECT * FROM staff_users u WHERE u.disabled_at IS NULL AND (u.role IN ('admin', 'service_head')
+		OR (u.role IN ('campus_manager', 'teacher') AND (? = 0 OR EXISTS (SELECT 1 FROM staff_campuses sc WHERE sc.user_id = u.id AND sc.campus_id = ?))))
+		ORDER BY CASE u.role WHEN 'service_head' THEN 0 WHEN 'campus_manager' THEN 1 WHEN 'admin' THEN 2 ELSE 3 END, u.id`
 	var out []models.StaffUser
-	for _, s := range all {
-		if s.DisabledAt == nil && canReply(&s) && (campusID == 0 || s.CanSeeCampus(campusID)) {
-			out = append(out, s)
-		}
+	if err := db.WithContext(ctx).Raw(q, campusID, campusID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("care: owners: %w", err)
 	}
 	return out, nil
 }

@@ -12,13 +12,13 @@
     var opt;
     if (kind === "trend") {
       opt = {
-        title: title, tooltip: { trigger: "axis" }, legend: { right: 0, data: d.names },
-        grid: { left: 40, right: 40, top: 40, bottom: 30 },
+        title: title, tooltip: { trigger: "axis" }, legend: { right: 0, top: 0, data: d.names },
+        grid: { left: 48, right: 48, top: 64, bottom: 30 },
         xAxis: { type: "category", data: d.labels },
         yAxis: [{ type: "value", min: -100, max: 100, name: "NPS" }, { type: "value", min: 0, max: 100, name: "%" }],
         series: [
           { name: d.names[0], type: "line", data: d.nps, connectNulls: true, itemStyle: { color: brand }, label: { show: true } },
-          { name: d.names[1], type: "bar", yAxisIndex: 1, data: d.rate, itemStyle: { color: "#fdba74" } }
+          { name: d.names[1], type: "bar", yAxisIndex: 1, data: d.rate, barMaxWidth: 48, itemStyle: { color: "#fdba74" } }
         ]
       };
     } else {
@@ -26,7 +26,7 @@
         title: title, tooltip: {}, grid: { left: 110, right: 30, top: 36, bottom: 20 },
         xAxis: { type: "value", minInterval: 1, max: kind === "bar5" ? 5 : null, min: 0 },
         yAxis: { type: "category", data: (d.labels || []).slice().reverse() },
-        series: [{ type: "bar", data: (d.values || []).slice().reverse(), itemStyle: { color: brand },
+        series: [{ type: "bar", barMaxWidth: 36, data: (d.values || []).slice().reverse(), itemStyle: { color: brand },
           label: { show: true, position: "right" } }]
       };
     }
