@@ -628,9 +628,6 @@ func Transition(ctx context.Context, db *models.DB, now time.Time, u *models.Sta
 func FamilyReply(ctx context.Context, db *models.DB, now time.Time, p *models.GuardianPrincipal, ip string, id int64, body string) error {
 	now = now.UTC()
 	body, ok := cleanNote(body, 2000)
-	if body == "" || !ok {
-		return models.Invalid(map[string]string{"reply": "care.err.reply"})
-	}
 	return db.Tx(ctx, func(tx *gorm.DB) error {
 		var c Case
 		if err := tx.WithContext(ctx).Raw("SELECT * FROM complaints WHERE id = ? AND family_id IN ?"+forUpdate(tx), id, p.FamilyIDs).
@@ -638,7 +635,10 @@ func FamilyReply(ctx context.Context, db *models.DB, now time.Time, p *models.Gu
 			return err
 		}
 		if c.ID == 0 {
-			return models.ErrNotFound
+			return models.ErrNotFound // before judging the words: another family's id says nothing
+		}
+		if body == "" || !ok {
+			return models.Invalid(map[string]string{"reply": "care.err.reply"})
 		}
 		if c.Status == models.ComplaintArchived {
 			return ErrClosed
