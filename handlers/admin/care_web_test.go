@@ -239,4 +239,22 @@ func TestCarePages(t *testing.T) {
 	want(t, resp, body, http.StatusSeeOther)
 	resp, body = head.Get("/admin/surveys")
 	want(t, resp, body, 200, "大一班期中满意度调查", "投诉处理后回访")
+
+	// Teachers reply on their own campus from /staff; they cannot move it.
+	var phoneID int64
+	db.R.Raw("SELECT id FROM complaints WHERE channel = 'phone'").Scan(&phoneID)
+	pid := strconv.FormatInt(phoneID, 10)
+	teach := w.staff(t, "teach")
+	resp, body = teach.Get("/staff/complaints")
+	want(t, resp, body, 200, "李子涵", "剩 24h 00m")
+	resp, body = teach.Get("/staff/complaints/" + pid)
+	want(t, resp, body, 200, "电话：前台态度冷淡")
+	resp, body = teach.PostForm("/staff/complaints/"+pid+"/replies", url.Values{"body": {"李妈妈您好，我是班主任，已转达前台。"}, "public": {"1"}})
+	want(t, resp, body, http.StatusSeeOther)
+	resp, body = teach.PostForm("/admin/complaints/"+pid+"/transitions", url.Values{"to": {"investigating"}})
+	want(t, resp, body, http.StatusForbidden)
+	resp, body = w.staff(t, "rivmgr").Get("/staff/complaints/" + pid)
+	want(t, resp, body, http.StatusNotFound)
+	resp, body = head.Get("/admin/complaints?open=1")
+	want(t, resp, body, 200, "已答复")
 }

@@ -13,6 +13,7 @@ type handler struct{ *render.Deps }
 func Register(r fiber.Router, d *render.Deps) {
 	h := handler{d}
 	r.Get("/", h.home)
+	h.registerCare(r)
 }
 
 func (h handler) home(c *fiber.Ctx) error {
