@@ -141,8 +141,13 @@ func TestCarePages(t *testing.T) {
 
 	a.Clock.T = a.Clock.T.Add(5 * time.Hour)
 	head := w.staff(t, "service")
+	// The notifier delivers the owner's alert to the staff inbox, in Chinese.
+	wk := models.NewWorker(db, models.NotifyConfig{Loc: apptest.Shanghai, QuietStart: 0, QuietEnd: 0}, a.Clock.Now)
+	if _, err := wk.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	resp, body = head.Get("/admin/complaints")
-	want(t, resp, body, 200, "王小明", "剩 19h 00m", "care-queue")
+	want(t, resp, body, 200, "王小明", "剩 19h 00m", "care-queue", "我的最新提醒", "新投诉已分配给您")
 	resp, body = head.Get("/admin/complaints/" + sid)
 	want(t, resp, body, 200, "午睡时教室太吵", "须在")
 	resp, body = head.PostForm("/admin/complaints/"+sid+"/transitions", url.Values{"to": {"archived"}})

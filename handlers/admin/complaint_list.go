@@ -53,6 +53,18 @@ func (h handler) complaintList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The alerts this user received (assigned, overdue, escalated, the family
+	// replied), as the notifier delivered them to the staff inbox.
+	inbox, err := models.ListStaffInbox(c.UserContext(), h.DB.R, u.ID, 30)
+	if err != nil {
+		return err
+	}
+	var alerts []models.InboxMessage
+	for _, m := range inbox {
+		if m.Event == care.EventAlert && len(alerts) < 5 {
+			alerts = append(alerts, m)
+		}
+	}
 	overdue := 0
 	items := itemsAt(rows, now)
 	for _, it := range items {
@@ -63,7 +75,7 @@ func (h handler) complaintList(c *fiber.Ctx) error {
 	form := map[string]string{"status": f.Status, "category": f.Category, "campus": c.Query("campus"), "owner": c.Query("owner"),
 		"overdue": c.Query("overdue"), "open": c.Query("open")}
 	return h.Page(c, fiber.StatusOK, "admin/complaints", "queue", render.View{Title: h.T(c, "care.queue.title"), Form: form,
-		D: fiber.Map{"Items": items, "Overdue": overdue, "Campuses": campuses, "Owners": owners,
+		D: fiber.Map{"Items": items, "Overdue": overdue, "Alerts": alerts, "Campuses": campuses, "Owners": owners,
 			"Statuses": models.ComplaintStatuses, "Categories": models.ComplaintCategories}})
 }
 

@@ -263,10 +263,46 @@ func TestAutoConfirmAndCompensation(t *testing.T) {
 		if err != nil || comp.JournalID == 0 {
 			t.Fatalf("points: %+v %v", comp, err)
 		}
-		var bal int64
-		db.R.Raw(`SELECT balance FROM ledger_accounts WHERE owner_id = ? AND asset = 'points'`, s.kids[1].ID).Scan(&bal)
+		if bal, _ := models.MemberBalances(ctx, db.R, s.kids[1].ID); bal[s.kids[1].ID].Points != 500 {
+			t.Fatalf("points balance %+v, want 500 from the ledger", bal)
+		}
 		if _, err := care.Compensate(ctx, db, t0, s.manager, c.ID, care.NewCompensation{Kind: "refund", RefundID: 999}); kindOf(err) != models.KindInvalid {
 			t.Fatalf("unknown refund: %v", err)
+		}
+		// A coupon from a template, through the ledger's coupon issue.
+		tp, err := models.CreateCouponTemplate(ctx, db, t0, models.SystemActor, models.NewCouponTemplate{Name: "致歉券 ¥50",
+			CouponTerms: models.CouponTerms{Kind: "amount", AmountOff: 5000}, ValidDays: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc, err := care.Compensate(ctx, db, t0, s.manager, c.ID, care.NewCompensation{Kind: "coupon", TemplateID: tp.ID})
+		if err != nil || cc.CouponID == 0 || cc.Amount != 5000 {
+			t.Fatalf("coupon: %+v %v", cc, err)
+		}
+		// A refund made at the desk (the normal use case) is linked, once.
+		if _, err := models.RecordPurchase(ctx, db, t0, models.Idem{Scope: "t", Key: "p1", Hash: "h"}, models.PurchaseInput{
+			MemberID: s.kids[1].ID, Items: []models.PurchaseItem{{Category: "tuition", Amount: 30000}},
+			Payments: []models.Payment{{Method: "cash", Amount: 30000}}, Actor: models.SystemActor}); err != nil {
+			t.Fatal(err)
+		}
+		var pid, rid int64
+		db.R.Raw("SELECT id FROM purchases WHERE member_id = ?", s.kids[1].ID).Scan(&pid)
+		amt := int64(10000)
+		if _, err := models.RecordRefund(ctx, db, t0, models.Idem{Scope: "t", Key: "r1", Hash: "h"}, models.RefundInput{PurchaseID: pid,
+			Amount: &amt, Reason: "投诉补偿", Actor: models.SystemActor}); err != nil {
+			t.Fatal(err)
+		}
+		db.R.Raw("SELECT id FROM purchase_refunds WHERE purchase_id = ?", pid).Scan(&rid)
+		rc, err := care.Compensate(ctx, db, t0, s.manager, c.ID, care.NewCompensation{Kind: "refund", RefundID: rid})
+		if err != nil || rc.Amount != 10000 {
+			t.Fatalf("refund link: %+v %v", rc, err)
+		}
+		if _, err := care.Compensate(ctx, db, t0, s.manager, c.ID, care.NewCompensation{Kind: "refund", RefundID: rid}); kindOf(err) != models.KindInvalid {
+			t.Fatalf("refund linked twice: %v", err)
+		}
+		comps, _ := care.Compensations(ctx, db.R, c.ID)
+		if len(comps) != 3 || comps[0].Kind != "points" || comps[1].Kind != "coupon" || comps[2].Kind != "refund" {
+			t.Fatalf("compensations %+v", comps)
 		}
 		for _, to := range []care.Move{{To: "investigating"}, {To: "resolved", Note: "已向家长道歉并赠送积分"}} {
 			if _, err := care.Transition(ctx, db, t0.Add(time.Hour), s.manager, c.ID, to); err != nil {
