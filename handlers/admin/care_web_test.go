@@ -262,4 +262,10 @@ func TestCarePages(t *testing.T) {
 	want(t, resp, body, http.StatusNotFound)
 	resp, body = head.Get("/admin/complaints?open=1")
 	want(t, resp, body, 200, "已答复")
+	resp, body = head.PostForm("/admin/complaints/"+pid+"/compensations", url.Values{"kind": {"points"}, "points": {"-5"}})
+	want(t, resp, body, http.StatusUnprocessableEntity, "积分数不正确")
+	resp, body = head.PostForm("/admin/complaints/"+pid+"/compensations", url.Values{"kind": {"points"}, "points": {"200"}, "note": {"致歉"}})
+	want(t, resp, body, http.StatusSeeOther)
+	resp, body = head.Get("/admin/complaints/" + pid)
+	want(t, resp, body, 200, "积分: 200 积分", "致歉")
 }

@@ -145,5 +145,22 @@ func TestComplaintAPI(t *testing.T) {
 		apptest.Status(t, resp, 409, out)
 		resp, out = a.API(t, http.MethodPost, "/api/v1/complaints/999999/transitions", head, "", map[string]any{"to": "investigating"})
 		apptest.Status(t, resp, 404, out)
+
+		// Pages: newest first, an opaque cursor until the end.
+		for i := 0; i < 2; i++ {
+			resp, out = a.API(t, http.MethodPost, "/api/v1/complaints", head, "", body)
+			apptest.Status(t, resp, 201, out)
+		}
+		resp, out = a.API(t, http.MethodGet, "/api/v1/complaints?limit=2", head, "", nil)
+		apptest.Status(t, resp, 200, out)
+		first, cur := out["complaints"].([]any), out["next_cursor"]
+		if len(first) != 2 || cur == nil {
+			t.Fatalf("page 1: %d, cursor %v", len(first), cur)
+		}
+		resp, out = a.API(t, http.MethodGet, "/api/v1/complaints?limit=2&cursor="+cur.(string), head, "", nil)
+		apptest.Status(t, resp, 200, out)
+		if rest := out["complaints"].([]any); len(rest) != 1 || out["next_cursor"] != nil || rest[0].(map[string]any)["id"] != float64(id) {
+			t.Fatalf("page 2: %v", out)
+		}
 	})
 }
