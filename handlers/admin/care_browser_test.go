@@ -125,6 +125,10 @@ func TestBrowserComplaintAndSurvey(t *testing.T) {
 		t.Fatalf("no chart drawn: %v", err)
 	}
 	apptest.Shot(t, head, "care-1366-6-stats")
+	goTo(head, base+"/admin/complaints/new?q="+"李")
+	apptest.Shot(t, head, "care-1366-6b-record")
+	goTo(head, base+"/admin/complaints/settings")
+	apptest.Shot(t, head, "care-1366-6c-settings")
 
 	// 6. A survey to one class, answered by two parents on their phones.
 	goTo(head, base+"/admin/surveys")

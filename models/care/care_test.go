@@ -251,10 +251,20 @@ func TestAutoConfirmAndCompensation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s := newSchool(t, db)
+		// An owner rule: service complaints at this campus go to its manager.
+		if err := care.SaveRoute(ctx, db, t0, s.manager, care.Route{Category: "service", CampusID: s.campus, OwnerID: s.manager.ID}); kindOf(err) != models.KindForbidden {
+			t.Fatalf("a campus manager set a rule: %v", err)
+		}
+		if err := care.SaveRoute(ctx, db, t0, s.head, care.Route{Category: "service", CampusID: s.campus, OwnerID: s.manager.ID}); err != nil {
+			t.Fatal(err)
+		}
 		c, err := care.Record(ctx, db, t0, s.manager, care.NewCase{MemberID: s.kids[1].ID, Category: "service", Body: "电话投诉：前台态度不好",
 			Channel: "phone"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if c.OwnerID != s.manager.ID {
+			t.Fatalf("owner %d, want the campus manager %d by the rule", c.OwnerID, s.manager.ID)
 		}
 		if _, err := care.Record(ctx, db, t0, s.otherManager, care.NewCase{MemberID: s.kids[1].ID, Category: "service", Body: "另一校区不能代录"}); kindOf(err) != models.KindInvalid {
 			t.Fatalf("other campus record: %v", err)
