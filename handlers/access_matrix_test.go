@@ -88,6 +88,10 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		t.Fatal(err)
 	}
 	f.objects[models.ObjectShift] = sh.ID
+	resp, cp := a.API(t, http.MethodPost, "/api/v1/complaints", admin, "", map[string]any{"member_id": member,
+		"kind": "complaint", "category": "service", "body": "接送时老师态度不好", "channel": "phone"})
+	apptest.Status(t, resp, http.StatusCreated, cp)
+	f.objects[models.ObjectComplaint] = int64(cp["id"].(float64))
 	// A follow-up task: a logged call with a next date opens one.
 	resp, ct := a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/contacts", member), admin, "", map[string]any{
 		"channel": "phone", "content": "开学回访", "outcome": "家长满意", "next_on": "2026-11-20"})

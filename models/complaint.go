@@ -93,10 +93,25 @@ type ComplaintUpdate struct {
 	Status      string
 	Note        string
 	Public      bool
+	// Kind is "status" (a move), "reply" (words to or from the family) or
+	// "note" (staff only); the complaints workflow (models/care) writes the
+	// last two.
+	Kind string `gorm:"default:status"`
 }
 
 // TableName maps ComplaintUpdate to its table.
 func (ComplaintUpdate) TableName() string { return "complaint_updates" }
+
+// ComplaintHook runs inside the transaction that records a complaint from the
+// portal, after its row and first update exist: the complaints workflow
+// (models/care) assigns an owner and alerts them there.
+type ComplaintHook func(ctx context.Context, tx *gorm.DB, now time.Time, c *Complaint) error
+
+var complaintHooks []ComplaintHook
+
+// OnComplaintSubmitted registers a hook for new portal complaints (called at
+// init or in cmd wiring, never concurrently with requests).
+func OnComplaintSubmitted(h ComplaintHook) { complaintHooks = append(complaintHooks, h) }
 
 // NewComplaint is what a parent submits.
 type NewComplaint struct {
@@ -193,6 +208,11 @@ func SubmitComplaint(ctx context.Context, db *DB, now time.Time, dataDir string,
 			Status: ComplaintReceived, Note: "", Public: true}
 		if err := tx.Create(&u).Error; err != nil {
 			return err
+		}
+		for _, h := range complaintHooks {
+			if err := h(ctx, tx, now, c); err != nil {
+				return err
+			}
 		}
 		return Audit(ctx, tx, now, p.Actor(ip), "complaint.submit", "complaint", c.ID,
 			fmt.Sprintf("kind=%s category=%s", c.Kind, c.Category))

@@ -29,7 +29,7 @@ const CouponReminderDays = 3
 const PointsReminderDays = 30
 
 // StandardJobs returns StarCard's scheduled jobs, bound to db, in the school's
-// time zone loc.
+// time zone loc, followed by the jobs areas registered.
 func StandardJobs(db *DB, loc *time.Location) []Job {
 	return append(coreJobs(db, loc), areaJobs(db, loc)...)
 }

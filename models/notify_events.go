@@ -47,6 +47,30 @@ var NoticeEvents = []NoticeEvent{
 	{Name: "setup_test", Vars: []string{"staff"}, ToStaff: true, Urgent: true},
 }
 
+// RegisterNoticeEvent adds an area's notice event (models/care's escalation
+// and survey invitation) with its built-in texts per language (subject,
+// body). Called at init, before any request; a name already known is ignored.
+func RegisterNoticeEvent(ev NoticeEvent, texts map[string][2]string) {
+	if _, ok := NoticeEventByName(ev.Name); ok {
+		return
+	}
+	NoticeEvents = append(NoticeEvents, ev)
+	t := map[string]defaultTemplate{}
+	for lang, st := range texts {
+		t[lang] = defaultTemplate{subject: st[0], body: st[1]}
+	}
+	defaultTemplates[ev.Name] = t
+}
+
+// noticeVarNames translate coded notice variables (var → code → lang → text).
+var noticeVarNames = map[string]map[string]map[string]string{}
+
+// RegisterNoticeVarNames lets an area have a coded variable (a complaint's
+// status) shown in the recipient's language. Called at init.
+func RegisterNoticeVarNames(name string, codes map[string]map[string]string) {
+	noticeVarNames[name] = codes
+}
+
 // NoticeEventByName finds an event.
 func NoticeEventByName(name string) (NoticeEvent, bool) {
 	for _, e := range NoticeEvents {

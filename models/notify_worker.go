@@ -449,6 +449,15 @@ func (w *Worker) vars(ctx context.Context, ev NoticeEvent, r OutboxRow, rc recip
 	if names, ok := tierNames[v["tier"]]; ok {
 		v["tier"] = names[lang]
 	}
+	for name, codes := range noticeVarNames {
+		if names, ok := codes[v[name]]; ok {
+			if txt, ok := names[lang]; ok {
+				v[name] = txt
+			} else {
+				v[name] = names["zh-CN"]
+			}
+		}
+	}
 	return v, nil
 }
 

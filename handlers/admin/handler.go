@@ -27,4 +27,5 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerRules(r)
 	h.registerSetup(r)
 	h.registerCRM(r)
+	h.registerCare(r)
 }

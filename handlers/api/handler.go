@@ -36,5 +36,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountCoupons(doc, authed)
 	h.mountCampuses(doc, authed)
 	h.mountCRM(doc, authed)
+	h.mountComplaints(doc, authed)
 	return doc
 }

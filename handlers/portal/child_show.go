@@ -15,6 +15,7 @@ type homeData struct {
 	Coupons   int   // usable coupons
 	NextTier  string
 	Redeeming int // redemptions waiting to be collected
+	Surveys   int // surveys waiting for this family's answer (issue 14)
 }
 
 // home shows the first child's dashboard (the switcher picks another).
@@ -67,6 +68,9 @@ func (h handler) dashboard(c *fiber.Ctx, s shell) error {
 		if r.Status == models.RedemptionReserved {
 			d.Redeeming++
 		}
+	}
+	if d.Surveys, err = h.openSurveys(c); err != nil {
+		return err
 	}
 	return h.Page(c, fiber.StatusOK, "portal/home", "", h.view(c, s.Child.Name, d))
 }

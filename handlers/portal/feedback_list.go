@@ -83,6 +83,12 @@ func (h handler) feedbackShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return h.feedbackShowWith(c, id, nil, "")
+}
+
+// feedbackShowWith renders the complaint, with a refused reply (refusal and
+// the text) when there is one.
+func (h handler) feedbackShowWith(c *fiber.Ctx, id int64, refused error, reply string) error {
 	cp, ups, err := models.FamilyComplaint(c.UserContext(), h.DB.R, principal(c), id)
 	if err != nil {
 		return err
@@ -98,7 +104,14 @@ func (h handler) feedbackShow(c *fiber.Ctx) error {
 		Updates []models.ComplaintUpdate
 		Steps   []string
 	}{s, cp, ups, models.ComplaintStatuses[:4]}
-	return h.Page(c, fiber.StatusOK, "portal/complaint", "", h.view(c, s.Heading, d))
+	v := h.view(c, s.Heading, d)
+	status := fiber.StatusOK
+	if refused != nil {
+		st, msg, fields, _ := h.refusal(c, refused)
+		status, v.Flash, v.FlashKind, v.Errors = st, msg, "error", fields
+		v.Form = map[string]string{"reply": reply}
+	}
+	return h.Page(c, status, "portal/complaint", "", v)
 }
 
 // feedbackPhoto serves the photo of the family's own complaint.

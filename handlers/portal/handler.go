@@ -61,6 +61,10 @@ func Register(r fiber.Router, d *render.Deps) {
 	a.Get("/feedback/:id", h.feedbackShow)
 	a.Get("/feedback/:id/photo", h.feedbackPhoto)
 	a.Post("/feedback/:id/confirm", h.feedbackConfirm)
+	a.Post("/feedback/:id/reply", h.feedbackReply) // issue 14: the family answers back in the thread
+	a.Get("/surveys", h.surveyList)                // issue 14: surveys sent to the family
+	a.Get("/surveys/:id", h.surveyShow)            // the form, or the thanks once answered
+	a.Post("/surveys/:id", h.surveyAnswer)         // one answer per family per survey
 	a.Get("/inbox", h.inboxList)
 	a.Post("/inbox/:id/read", h.inboxRead)
 	a.Get("/me", h.meShow)
@@ -195,6 +199,8 @@ var okMessages = map[string]string{
 	"confirmed": "portal.ok.confirmed",
 	"redeemed":  "portal.ok.redeemed",
 	"logout":    "portal.ok.logout",
+	"replied":   "care.portal.replied",
+	"answered":  "care.portal.thanks",
 }
 
 // view builds the page's view with the confirmation asked for by ?ok=.

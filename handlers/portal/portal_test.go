@@ -163,7 +163,6 @@ func login(t *testing.T, a *apptest.App, phone string) *apptest.Client {
 	return c
 }
 
-
 // TestPortalPagesForOwnFamily walks every page a parent reaches and checks
 // what they would notice on it, in Chinese.
 func TestPortalPagesForOwnFamily(t *testing.T) {
@@ -225,6 +224,8 @@ func TestPortalOtherFamilyIs404(t *testing.T) {
 		c := login(t, f.a, f.PhoneA)
 		c.Get("/portal/")
 		b := fmt.Sprint(f.B1)
+		// Family B's complaint resolved: its satisfaction check goes to B only.
+		survey := resolveForCSAT(t, f, db)
 		cases := []struct{ method, route, path string }{
 			{"GET", "/portal/kids/:id", "/portal/kids/" + b},
 			{"GET", "/portal/kids/:id/card", "/portal/kids/" + b + "/card"},
@@ -243,6 +244,9 @@ func TestPortalOtherFamilyIs404(t *testing.T) {
 			{"GET", "/portal/feedback/:id/photo", fmt.Sprintf("/portal/feedback/%d/photo", f.ComplaintB)},
 			{"POST", "/portal/feedback/:id/confirm", fmt.Sprintf("/portal/feedback/%d/confirm", f.ComplaintB)},
 			{"POST", "/portal/inbox/:id/read", fmt.Sprintf("/portal/inbox/%d/read", f.MessageB)},
+			{"POST", "/portal/feedback/:id/reply", fmt.Sprintf("/portal/feedback/%d/reply", f.ComplaintB)},
+			{"GET", "/portal/surveys/:id", fmt.Sprintf("/portal/surveys/%d", survey)},
+			{"POST", "/portal/surveys/:id", fmt.Sprintf("/portal/surveys/%d", survey)},
 			// The family's own child with another family's redemption token.
 			{"GET", "/portal/kids/:id/redemptions/:token", fmt.Sprintf("/portal/kids/%d/redemptions/%s", f.A1, f.TokenB)},
 			{"GET", "/portal/kids/:id/redemptions/:token/qr.png", fmt.Sprintf("/portal/kids/%d/redemptions/%s/qr.png", f.A1, f.TokenB)},
@@ -269,8 +273,11 @@ func TestPortalOtherFamilyIs404(t *testing.T) {
 		var open, unread int64
 		db.R.Raw("SELECT COUNT(*) FROM reward_redemptions WHERE member_id = ? AND status = 'reserved'", f.B1).Scan(&open)
 		db.R.Raw("SELECT COUNT(*) FROM notify_inbox WHERE id = ? AND read_at IS NULL", f.MessageB).Scan(&unread)
-		if open != 1 || unread != 1 {
-			t.Fatalf("family B changed: open redemptions %d, unread %d", open, unread)
+		var answers, replies int64
+		db.R.Raw("SELECT COUNT(*) FROM survey_responses").Scan(&answers)
+		db.R.Raw("SELECT COUNT(*) FROM complaint_updates WHERE complaint_id = ? AND actor_type = 'guardian' AND kind = 'reply'", f.ComplaintB).Scan(&replies)
+		if open != 1 || unread != 1 || answers != 0 || replies != 0 {
+			t.Fatalf("family B changed: open redemptions %d, unread %d, survey answers %d, replies %d", open, unread, answers, replies)
 		}
 		// Every portal route that takes an id is in the table above.
 		for _, r := range f.a.Fiber.GetRoutes(true) {

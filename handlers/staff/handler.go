@@ -26,6 +26,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	r.Get("/tasks/:id/call", h.callForm)             // log a call from a task
 	r.Post("/members/:id/contacts", h.contactCreate) // the contact log (closes the task, next date → task)
 	r.Post("/points", h.pointsGive)                  // behaviour points within the monthly budget
+	h.registerCare(r)                                // complaint replies (models/care)
 }
 
 func idParam(c *fiber.Ctx) (int64, error) {

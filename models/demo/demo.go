@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"starcard/models"
+	"starcard/models/care"
 	"starcard/models/crm"
 )
 
@@ -55,6 +56,10 @@ var Steps = []Step{
 	{"closed shifts", demoShifts},
 	{"grades, follow-up tasks and calls", func(ctx context.Context, d *School) error {
 		return crm.SeedDemo(ctx, d.DB, d.Now, d.Loc)
+	}},
+	{"complaints in every state and a class survey", func(ctx context.Context, d *School) error {
+		_, err := care.SeedDemo(ctx, d.DB, d.Now)
+		return err
 	}},
 }
 
