@@ -19,7 +19,7 @@ func (w *careWorld) phone(t *testing.T, b *rod.Browser, base string, i int) *rod
 	t.Helper()
 	ctx := b.MustIncognito()
 	p := apptest.Page(t, ctx, base+"/portal/login", 390, 844)
-	tok := parentSession(t, w.a.DB, w.a.Clock.Now(), w.phones[i])
+	tok := w.a.ParentSession(t, w.phones[i])
 	if err := p.SetCookies([]*proto.NetworkCookieParam{{Name: "sc_portal", Value: tok, URL: base + "/portal/", Path: "/portal", HTTPOnly: true}}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package admin_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -28,7 +27,6 @@ type careWorld struct {
 	complaint int64
 }
 
-var careSecret = []byte("care-test-secret-care-test-secret!")
 
 func newCareWorld(t *testing.T, db *models.DB, now time.Time) *careWorld {
 	t.Helper()
@@ -71,31 +69,12 @@ func newCareWorld(t *testing.T, db *models.DB, now time.Time) *careWorld {
 	return w
 }
 
-// parentSession logs a parent in through the model (the code read from the
-// outbox, as the SMS would bring it) and returns the session token.
-func parentSession(t *testing.T, db *models.DB, now time.Time, phone string) string {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := models.RequestOTP(ctx, db, now, careSecret, phone, ""); err != nil {
-		t.Fatal(err)
-	}
-	var data string
-	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
-		ORDER BY o.id DESC LIMIT 1`, phone).Scan(&data)
-	var d struct{ Code string }
-	_ = json.Unmarshal([]byte(data), &d)
-	s, err := models.LoginWithOTP(ctx, db, now, careSecret, phone, d.Code, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Token
-}
 
 func (w *careWorld) parent(t *testing.T, i int) *apptest.Client {
 	t.Helper()
 	c := w.a.Client(t)
 	u, _ := url.Parse("http://starcard.test/portal/")
-	c.Jar.SetCookies(u, []*http.Cookie{{Name: "sc_portal", Value: parentSession(t, w.a.DB, w.a.Clock.Now(), w.phones[i]), Path: "/portal"}})
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "sc_portal", Value: w.a.ParentSession(t, w.phones[i]), Path: "/portal"}})
 	return c
 }
 
