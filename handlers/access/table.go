@@ -210,7 +210,7 @@ var Table = []Rule{
 	{"GET", "/login", "login.read", Public, ""},
 	{"POST", "/login", "login.write", Public, ""},
 	{"POST", "/logout", "logout.write", Public, ""},
-	{"GET", "/metrics", "metrics.read", Public, ""},
+	{"GET", "/metrics", "metrics.read", Public, ""}, // loopback or -metrics-token only (handlers.metricsAllowed)
 	{"GET", "/portal/", "portal.read", Guardian, ""},
 	{"GET", "/portal/feedback", "portal.feedback.read", Guardian, ""},
 	{"POST", "/portal/feedback", "portal.feedback.write", Guardian, ""},
