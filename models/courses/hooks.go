@@ -1,0 +1,46 @@
+package courses
+
+import "starcard/models"
+
+// Notice events of this package.
+const (
+	EventConsumed = "class_hours"   // after each lesson: hours consumed and left
+	EventRenewal  = "class_renewal" // the hours left reached the course's renewal mark
+)
+
+// The core learns about class hours here, at init: the notices, the refund
+// guard and verify's invariants for the hours asset (the generic ones —
+// balances equal postings, journals balance per asset, no negative balance —
+// already cover it).
+func init() {
+	models.RegisterNoticeEvent(models.NoticeEvent{Name: EventConsumed, Vars: []string{"course", "hours", "left"}},
+		map[string][2]string{
+			"zh-CN": {"课消通知", "【{{school}}】{{member}}今日{{course}}课消 {{hours}} 课时，剩余 {{left}} 课时。"},
+			"zh-TW": {"課消通知", "【{{school}}】{{member}}今日{{course}}課消 {{hours}} 課時，剩餘 {{left}} 課時。"},
+			"en":    {"Lesson attended", "[{{school}}] {{member}} attended {{course}} today: {{hours}} hour(s) used, {{left}} left."},
+		})
+	models.RegisterNoticeEvent(models.NoticeEvent{Name: EventRenewal, Vars: []string{"course", "left"}},
+		map[string][2]string{
+			"zh-CN": {"续费提醒", "【{{school}}】{{guardian}}您好，{{member}}的{{course}}课仅剩 {{left}} 课时，为不影响上课，请及时续费。"},
+			"zh-TW": {"續費提醒", "【{{school}}】{{guardian}}您好，{{member}}的{{course}}課僅剩 {{left}} 課時，為不影響上課，請及時續費。"},
+			"en":    {"Time to renew", "[{{school}}] Dear {{guardian}}, {{member}} has only {{left}} hour(s) of {{course}} left. Please renew in time."},
+		})
+	models.RegisterRefundGuard(guardRefund)
+	models.RegisterVerifyCheck("class hours held differ from the packages' hours left",
+		`SELECT a.id AS a, a.balance AS b, COALESCE(SUM(p.remaining), 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM ledger_accounts a LEFT JOIN class_hour_packages p ON p.account_id = a.id
+		WHERE a.owner_type <> 'system' AND a.asset = 'hours'
+		GROUP BY a.id, a.balance HAVING a.balance <> COALESCE(SUM(p.remaining), 0)`,
+		"hours account %[1]d: balance %[2]d, packages hold %[3]d")
+	models.RegisterVerifyCheck("package's hours left differ from its hours minus its draws, or are out of range",
+		`SELECT p.id AS a, p.hours + p.bonus_hours AS b, p.remaining AS c, COALESCE(SUM(d.hours), 0) AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM class_hour_packages p LEFT JOIN class_hour_draws d ON d.package_id = p.id
+		GROUP BY p.id, p.hours, p.bonus_hours, p.remaining
+		HAVING p.remaining <> p.hours + p.bonus_hours - COALESCE(SUM(d.hours), 0) OR p.remaining < 0
+			OR p.remaining > p.hours + p.bonus_hours`,
+		"package %[1]d: %[2]d hours, %[3]d left, draws %[4]d")
+	models.RegisterVerifyCheck("package refunded more than was paid for it",
+		`SELECT id AS a, paid AS b, refunded AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM class_hour_packages WHERE refunded < 0 OR refunded > paid`,
+		"package %[1]d: paid %[2]d, refunded %[3]d")
+}
