@@ -102,9 +102,15 @@ func New(d *render.Deps, o Options) *App {
 	web := f.Group("", middleware.CSRF(d.Secure), middleware.Staff(d))
 	account.Register(web, d, limit)
 	backOffice := []models.Role{models.RoleAdmin, models.RoleServiceHead, models.RoleCampusManager}
-	admin.Register(web.Group("/admin", middleware.RequireRole(backOffice...)), d)
-	cashier.Register(web.Group("/cashier", middleware.RequireRole(models.RoleCashier, models.RoleCampusManager, models.RoleAdmin)), d)
-	staff.Register(web.Group("/staff", middleware.RequireRole(models.RoleTeacher, models.RoleCampusManager, models.RoleAdmin)), d)
+	adminGroup := web.Group("/admin", middleware.RequireRole(backOffice...))
+	admin.Register(adminGroup, d)
+	admin.RegisterCourses(adminGroup, d) // issue 15
+	cashierGroup := web.Group("/cashier", middleware.RequireRole(models.RoleCashier, models.RoleCampusManager, models.RoleAdmin))
+	cashier.Register(cashierGroup, d)
+	cashier.RegisterPackages(cashierGroup, d) // issue 15
+	staffGroup := web.Group("/staff", middleware.RequireRole(models.RoleTeacher, models.RoleCampusManager, models.RoleAdmin))
+	staff.Register(staffGroup, d)
+	staff.RegisterLessons(staffGroup, d) // issue 15
 	kiosk.Register(web.Group("/kiosk", middleware.RequireRole(models.RoleKiosk, models.RoleCampusManager, models.RoleAdmin)), d)
 	// The portal's public forms send SMS codes and create referrals: limit
 	// them per client address as well as per phone (the portal's own rule).

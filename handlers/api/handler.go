@@ -30,5 +30,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountMembers(doc, authed)
 	h.mountLedger(doc, authed)
 	h.mountCoupons(doc, authed)
+	h.mountCourses(doc, authed)
 	return doc
 }

@@ -368,6 +368,19 @@ func Mark(ctx context.Context, db *models.DB, now time.Time, loc *time.Location,
 	return res, err
 }
 
+// CorrectOnce runs CorrectAttendance once per idempotency key.
+func CorrectOnce(ctx context.Context, db *models.DB, now time.Time, loc *time.Location, id models.Idem, actor models.Actor,
+	u *models.StaffUser, attendanceID int64, status string) (models.Outcome, error) {
+	return models.RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+		res, err := CorrectAttendance(ctx, tx, now, loc, actor, u, attendanceID, status)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(res)
+		return 201, b, err
+	})
+}
+
 // Correct runs CorrectAttendance in its own transaction.
 func Correct(ctx context.Context, db *models.DB, now time.Time, loc *time.Location, actor models.Actor, u *models.StaffUser,
 	id int64, status string) (*AttendanceResult, error) {

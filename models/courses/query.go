@@ -29,12 +29,9 @@ type MemberCourse struct {
 func MemberCourses(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Location, memberID int64) ([]MemberCourse, error) {
 	var rows []struct {
 		Course
-		HoursLeft  int64
-		ValidUntil *time.Time
+		HoursLeft int64
 	}
-	err := db.WithContext(ctx).Raw(`SELECT c.*, COALESCE(a.balance, 0) AS hours_left,
-		(SELECT MAX(p.valid_until) FROM class_hour_packages p WHERE p.member_id = cm.member_id AND p.course_id = c.id
-			AND p.status = 'active' AND p.remaining > 0) AS valid_until
+	err := db.WithContext(ctx).Raw(`SELECT c.*, COALESCE(a.balance, 0) AS hours_left
 		FROM course_members cm JOIN courses c ON c.id = cm.course_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = cm.member_id
 			AND a.name = `+concatName(db)+`
@@ -42,14 +39,28 @@ func MemberCourses(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Lo
 	if err != nil {
 		return nil, fmt.Errorf("courses: member courses: %w", err)
 	}
+	// The last-ending live package per course (MAX over a DATETIME comes
+	// back as text from SQLite, so it is taken here).
+	var pkgs []struct {
+		CourseID   int64
+		ValidUntil time.Time
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT course_id, valid_until FROM class_hour_packages
+		WHERE member_id = ? AND status = ? AND remaining > 0`, memberID, PackageActive).Scan(&pkgs).Error; err != nil {
+		return nil, fmt.Errorf("courses: member courses: %w", err)
+	}
+	ends := map[int64]time.Time{}
+	for _, p := range pkgs {
+		if p.ValidUntil.After(ends[p.CourseID]) {
+			ends[p.CourseID] = p.ValidUntil
+		}
+	}
 	out := make([]MemberCourse, 0, len(rows))
 	for _, r := range rows {
 		mc := MemberCourse{CourseID: r.ID, Name: r.Name, HoursLeft: r.HoursLeft, PerLesson: r.HoursPerLesson,
 			RenewalDue: r.RenewalAtHours >= 0 && r.HoursLeft <= r.RenewalAtHours, Weekdays: r.Weekdays,
 			LessonTime: r.LessonTime, PricePerHour: r.PricePerHour, NextLesson: NextLesson(r.Course, now, loc)}
-		if r.ValidUntil != nil {
-			mc.ValidUntil = *r.ValidUntil
-		}
+		mc.ValidUntil = ends[r.ID]
 		out = append(out, mc)
 	}
 	return out, nil

@@ -1,0 +1,292 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"starcard/handlers/middleware"
+	"starcard/handlers/render"
+	"starcard/models"
+	"starcard/models/courses"
+)
+
+// Who may call the course routes (DOMAIN §4b; the central authorization
+// table of issue 11 takes these over at merge).
+var (
+	courseAdmins   = middleware.RequireRole(models.RoleAdmin, models.RoleServiceHead, models.RoleCampusManager)
+	courseReaders  = middleware.RequireRole(models.RoleAdmin, models.RoleServiceHead, models.RoleCampusManager, models.RoleCashier, models.RoleTeacher)
+	packageSellers = middleware.RequireRole(models.RoleAdmin, models.RoleServiceHead, models.RoleCampusManager, models.RoleCashier)
+	rollCallers    = middleware.RequireRole(models.RoleAdmin, models.RoleServiceHead, models.RoleCampusManager, models.RoleTeacher)
+)
+
+func courseSchema() Schema {
+	return Obj(Props{"id": Int(), "campus_id": Int(), "name": Str(), "category": Enum(models.Categories...),
+		"hours_per_lesson": Int(), "price_per_hour": Int(), "teacher_id": Int(), "weekdays": Str(), "lesson_time": Str(),
+		"validity_months": Int(), "consume_on": Enum(courses.ConsumeRollCall, courses.ConsumeKiosk),
+		"max_prepaid_hours": Int(), "renewal_at_hours": Int(), "created_at": Str()})
+}
+
+func hoursBalances() Schema {
+	return Obj(Props{"points": Int(), "stored_value_principal": Int(), "stored_value_bonus": Int(),
+		"class_hours": Schema{"type": "object", "additionalProperties": Int()}})
+}
+
+// mountCourses mounts courses, class-hour packages and attendance (issue 15).
+func (h handler) mountCourses(doc *Doc, r fiber.Router) {
+	doc.Define("Course", courseSchema())
+	course := Schema{"$ref": "#/components/schemas/Course"}
+	doc.Route(r, fiber.MethodPost, "/courses", Op{
+		Summary: "Create a course (admin, service head, or a campus manager at their campus)",
+		Request: Obj(Props{"name": Str(), "category": Enum(models.Categories...), "hours_per_lesson": Int(),
+			"price_per_hour": Int(), "campus_id": Int(), "teacher_id": Int(), "weekdays": Str(), "lesson_time": Str(),
+			"validity_months": Int(), "consume_on": Enum(courses.ConsumeRollCall, courses.ConsumeKiosk),
+			"max_prepaid_hours": Int(), "renewal_at_hours": Int()}, "name", "category", "price_per_hour"),
+		Responses: Resp{201: course, 401: Problem(), 403: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, courseAdmins, h.courseCreate)
+	doc.Route(r, fiber.MethodGet, "/courses", Op{
+		Summary:   "The courses of the caller's campuses, with how many students hold hours and how many",
+		Responses: Resp{200: Obj(Props{"courses": Arr(course)}), 401: Problem(), 403: Problem()},
+	}, courseReaders, h.courseList)
+	doc.Route(r, fiber.MethodPost, "/members/:id/packages", Op{
+		Summary: "Sell a class-hour package: paid as a purchase (any method, points, coupons, tier discount), " +
+			"credited as hours for the course; refused over the course's prepaid cap with how many hours may still be sold",
+		Idempotent: true,
+		Request: Obj(Props{"course_id": Int(), "hours": Int(), "bonus_hours": Int(), "amount": Int(),
+			"payments":         Arr(Obj(Props{"method": Enum(models.PaymentMethods...), "amount": Int()}, "method", "amount")),
+			"points_to_redeem": Int(), "coupon_codes": Arr(Str()), "valid_until": Str()}, "course_id", "hours", "amount", "payments"),
+		Responses: Resp{201: Obj(Props{"id": Int(), "member_id": Int(), "course_id": Int(), "course_name": Str(), "hours": Int(),
+			"bonus_hours": Int(), "hours_left": Int(), "purchase_id": Int(), "total": Int(), "paid": Int(), "discount": Int(),
+			"points_earned": Int(), "points_redeemed": Int(), "coupons_used": Arr(Str()), "valid_until": Str(), "at": Str(),
+			"balances": hoursBalances()}), 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, packageSellers, h.packageCreate)
+	doc.Route(r, fiber.MethodGet, "/members/:id/courses", Op{
+		Summary: "A member's courses with the hours left, and the latest lessons",
+		Responses: Resp{200: Obj(Props{"courses": Arr(Obj(Props{"course_id": Int(), "name": Str(), "hours_left": Int(),
+			"hours_per_lesson": Int(), "valid_until": Str(), "renewal_due": Bool(), "next_lesson": Str(), "weekdays": Str(),
+			"lesson_time": Str(), "price_per_hour": Int()})),
+			"lessons": Arr(Obj(Props{"id": Int(), "course_id": Int(), "course_name": Str(), "on": Str(), "status": Str(),
+				"hours": Int(), "at": Str()}))}), 401: Problem(), 403: Problem(), 404: Problem()},
+	}, courseReaders, h.memberCourses)
+	doc.Route(r, fiber.MethodPost, "/packages/:id/refunds", Op{
+		Summary: "Refund what is left of a class-hour package: bonus hours forfeited first, the paid hours left " +
+			"bought back pro rata to what was paid, through the purchase refund (stored value back, other methods owed)",
+		Idempotent: true,
+		Request:    Obj(Props{"reason": Str()}, "reason"),
+		Responses: Resp{201: Obj(Props{"id": Int(), "purchase_id": Int(), "refund_id": Int(), "hours_refunded": Int(),
+			"bonus_forfeited": Int(), "amount": Int(), "stored_value_returned": Int(), "points_reversed": Int(),
+			"owed": Schema{"type": "object", "additionalProperties": Int()}, "balances": hoursBalances()}),
+			401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, packageSellers, h.packageRefund)
+	attendance := Obj(Props{"id": Int(), "course_id": Int(), "member_id": Int(), "on": Str(),
+		"status": Enum(courses.Statuses...), "hours_consumed": Int(), "hours_left": Int(), "renewal_due": Bool()})
+	doc.Route(r, fiber.MethodPost, "/attendance", Op{
+		Summary: "Mark a member at a lesson: present consumes the course's hours per lesson, leave and absent none; " +
+			"the same member, course and day twice is 409 (change it with a correction)",
+		Idempotent: true,
+		Request: Obj(Props{"course_id": Int(), "member_id": Int(), "on": Str(), "status": Enum(courses.Statuses...)},
+			"course_id", "member_id", "status"),
+		Responses: Resp{201: attendance, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, rollCallers, h.attendanceCreate)
+	doc.Route(r, fiber.MethodPost, "/attendance/:id/corrections", Op{
+		Summary:    "Correct a mark with new ledger entries: present → leave/absent gives the hours back, the reverse consumes them",
+		Idempotent: true,
+		Request:    Obj(Props{"status": Enum(courses.Statuses...)}, "status"),
+		Responses:  Resp{201: attendance, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, rollCallers, h.attendanceCorrect)
+}
+
+type courseRequest struct {
+	Name            string `json:"name"`
+	Category        string `json:"category"`
+	HoursPerLesson  int64  `json:"hours_per_lesson"`
+	PricePerHour    int64  `json:"price_per_hour"`
+	CampusID        int64  `json:"campus_id"`
+	TeacherID       int64  `json:"teacher_id"`
+	Weekdays        string `json:"weekdays"`
+	LessonTime      string `json:"lesson_time"`
+	ValidityMonths  int    `json:"validity_months"`
+	ConsumeOn       string `json:"consume_on"`
+	MaxPrepaidHours int64  `json:"max_prepaid_hours"`
+	RenewalAtHours  int64  `json:"renewal_at_hours"`
+}
+
+func (h handler) courseCreate(c *fiber.Ctx) error {
+	var req courseRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	campus, err := h.campusForCourse(c, req.CampusID)
+	if err != nil {
+		return err
+	}
+	co, err := courses.CreateCourse(c.UserContext(), h.DB.W, h.Now(), render.Actor(c), courses.NewCourse{CampusID: campus,
+		Name: req.Name, Category: req.Category, HoursPerLesson: req.HoursPerLesson, PricePerHour: req.PricePerHour,
+		TeacherID: req.TeacherID, Weekdays: req.Weekdays, LessonTime: req.LessonTime, ValidityMonths: req.ValidityMonths,
+		ConsumeOn: req.ConsumeOn, MaxPrepaidHours: req.MaxPrepaidHours, RenewalAtHours: req.RenewalAtHours})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(co)
+}
+
+// campusForCourse is the campus asked for, if the caller works there; else
+// the caller's only campus, or the school's only campus.
+func (h handler) campusForCourse(c *fiber.Ctx, asked int64) (int64, error) {
+	u := render.User(c)
+	if asked != 0 || len(u.CampusIDs) == 1 {
+		return models.CampusFor(u, asked)
+	}
+	if u.Role.AllCampuses() {
+		cs, err := models.ListCampuses(c.UserContext(), h.DB.R)
+		if err == nil && len(cs) == 1 {
+			return cs[0].ID, nil
+		}
+	}
+	return models.CampusFor(u, asked)
+}
+
+func (h handler) courseList(c *fiber.Ctx) error {
+	rows, err := courses.ListCourses(c.UserContext(), h.DB.R, courses.VisibleCampuses(render.User(c)))
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []courses.CourseRow{}
+	}
+	return c.JSON(fiber.Map{"courses": rows})
+}
+
+type packageRequest struct {
+	CourseID       int64            `json:"course_id"`
+	Hours          int64            `json:"hours"`
+	BonusHours     int64            `json:"bonus_hours"`
+	Amount         int64            `json:"amount"`
+	Payments       []models.Payment `json:"payments"`
+	PointsToRedeem int64            `json:"points_to_redeem"`
+	CouponCodes    []string         `json:"coupon_codes"`
+	ValidUntil     string           `json:"valid_until"`
+}
+
+func (h handler) packageCreate(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	var req packageRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	in := courses.SaleInput{MemberID: id, CourseID: req.CourseID, Hours: req.Hours, BonusHours: req.BonusHours,
+		Amount: req.Amount, Payments: req.Payments, PointsToRedeem: req.PointsToRedeem, CouponCodes: req.CouponCodes,
+		Actor: render.Actor(c), User: render.User(c)}
+	if req.ValidUntil != "" {
+		t, err := parseDate(req.ValidUntil, h.Deps)
+		if err != nil {
+			return err
+		}
+		in.ValidUntil = &t
+	}
+	out, err := courses.SellPackage(c.UserContext(), h.DB, h.Now(), ledgerIdem(c, req), in)
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}
+
+// parseDate reads a date (the end of that school day) or an RFC 3339 time.
+func parseDate(s string, d *render.Deps) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, d.Loc); err == nil {
+		return t.AddDate(0, 0, 1).UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, models.Invalid(map[string]string{"valid_until": "courses.err.valid_until"})
+}
+
+func (h handler) memberCourses(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := models.CheckMemberAccess(ctx, h.DB.R, render.User(c), id); err != nil {
+		return err
+	}
+	cs, err := courses.MemberCourses(ctx, h.DB.R, h.Now(), h.Loc, id)
+	if err != nil {
+		return err
+	}
+	ls, err := courses.LessonHistory(ctx, h.DB.R, id, 50)
+	if err != nil {
+		return err
+	}
+	if ls == nil {
+		ls = []courses.Lesson{}
+	}
+	return c.JSON(fiber.Map{"courses": cs, "lessons": ls})
+}
+
+type packageRefundRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h handler) packageRefund(c *fiber.Ctx) error {
+	id, err := ledgerParamID(c, courses.ErrPackageNotFound)
+	if err != nil {
+		return err
+	}
+	var req packageRefundRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := courses.RefundPackage(c.UserContext(), h.DB, h.Now(), ledgerIdem(c, req), courses.RefundInput{PackageID: id,
+		Reason: req.Reason, Actor: render.Actor(c), User: render.User(c)})
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}
+
+type attendanceRequest struct {
+	CourseID int64  `json:"course_id"`
+	MemberID int64  `json:"member_id"`
+	On       string `json:"on"`
+	Status   string `json:"status"`
+}
+
+func (h handler) attendanceCreate(c *fiber.Ctx) error {
+	var req attendanceRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := courses.MarkAttendance(c.UserContext(), h.DB, h.Now(), h.Loc, ledgerIdem(c, req), courses.AttendanceInput{
+		CourseID: req.CourseID, MemberID: req.MemberID, On: req.On, Status: req.Status, Actor: render.Actor(c),
+		User: render.User(c)})
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}
+
+type correctionRequest struct {
+	Status string `json:"status"`
+}
+
+func (h handler) attendanceCorrect(c *fiber.Ctx) error {
+	id, err := ledgerParamID(c, courses.ErrAttendanceNotFound)
+	if err != nil {
+		return err
+	}
+	var req correctionRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := courses.CorrectOnce(c.UserContext(), h.DB, h.Now(), h.Loc, ledgerIdem(c, req), render.Actor(c),
+		render.User(c), id, req.Status)
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}

@@ -1,0 +1,319 @@
+package cashier
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"starcard/handlers/render"
+	"starcard/models"
+	"starcard/models/courses"
+)
+
+// packages is the desk's class-hour page: a member's packages with the
+// hours left, the sale of a new package, and the refund of what is left.
+type packages struct{ handler }
+
+// RegisterPackages mounts the class-hour desk (issue 15) on the /cashier
+// group, whose role check (cashier, campus manager, admin) applies:
+//
+//	GET  /cashier/members/:id/packages   the member's packages and the sale form
+//	POST /cashier/members/:id/packages   preview (action=preview) or sell a package
+//	POST /cashier/packages/:id/refund    refund the hours left of a package
+func RegisterPackages(r fiber.Router, d *render.Deps) {
+	h := packages{handler{d}}
+	r.Get("/members/:id/packages", h.show)
+	r.Post("/members/:id/packages", h.sell)
+	r.Post("/packages/:id/refund", h.refund)
+}
+
+// packageMethods are the ways a package may be paid, in the form's order.
+var packageMethods = []string{"stored_value", "wechat", "alipay", "cash", "bank_card"}
+
+type saleForm struct {
+	Key      string
+	CourseID int64
+	Hours    string
+	Bonus    string
+	Amount   string
+	Coupon   string
+	Pay      map[string]string
+	Due      int64 // after discounts, once previewed
+	Discount int64
+	Quoted   bool
+	Errors   map[string]string
+	Message  string
+}
+
+type packagePage struct {
+	M        *models.MemberView
+	Courses  []courses.CourseRow
+	Held     []courses.MemberCourse
+	Packages []courses.PackageRow
+	Form     *saleForm
+	Methods  []string
+	Shift    *models.Shift
+	// RefundKey is the idempotency key of the refund forms on this render.
+	RefundKey string
+}
+
+func (h packages) page(c *fiber.Ctx, status int, id int64, f *saleForm, v render.View) error {
+	ctx, u := c.UserContext(), render.User(c)
+	m, err := models.MemberViewFor(ctx, h.DB.R, u, id)
+	if err != nil {
+		return err
+	}
+	d := &packagePage{M: m, Form: f, Methods: packageMethods, RefundKey: newKey()}
+	if d.Courses, err = courses.ListCourses(ctx, h.DB.R, []int64{m.CampusID}); err != nil {
+		return err
+	}
+	if d.Held, err = courses.MemberCourses(ctx, h.DB.R, h.Now(), h.Loc, id); err != nil {
+		return err
+	}
+	if d.Packages, err = courses.MemberPackages(ctx, h.DB.R, id); err != nil {
+		return err
+	}
+	if d.Shift, err = h.shift(c); err != nil {
+		return err
+	}
+	if f == nil {
+		d.Form = &saleForm{Key: newKey(), Pay: map[string]string{}, Errors: map[string]string{}}
+		if len(d.Courses) > 0 {
+			d.Form.CourseID = d.Courses[0].ID
+		}
+	}
+	v.Title = h.T(c, "courses.desk.title", m.Name)
+	v.D = d
+	return h.Page(c, status, "courses/desk", "", v)
+}
+
+func (h packages) show(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	v := render.View{}
+	switch c.Query("ok") {
+	case "sold":
+		v.Flash, v.FlashKind = h.T(c, "courses.desk.sold", c.Query("course"), c.Query("hours"), c.Query("left")), "ok"
+	case "refunded":
+		v.Flash, v.FlashKind = h.T(c, "courses.desk.refunded", c.Query("hours"), models.Yuan(parseInt(c.Query("amount")))), "ok"
+	}
+	return h.page(c, fiber.StatusOK, id, nil, v)
+}
+
+func parseInt(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// readSale reads the form; field errors are in the form's language.
+func (h packages) readSale(c *fiber.Ctx) (*saleForm, courses.SaleInput, map[string]string) {
+	f := &saleForm{Key: c.FormValue("key"), Hours: strings.TrimSpace(c.FormValue("hours")),
+		Bonus: strings.TrimSpace(c.FormValue("bonus_hours")), Amount: c.FormValue("amount"),
+		Coupon: strings.TrimSpace(c.FormValue("coupon")), Pay: map[string]string{}, Errors: map[string]string{}}
+	f.CourseID, _ = strconv.ParseInt(c.FormValue("course_id"), 10, 64)
+	in := courses.SaleInput{CourseID: f.CourseID}
+	errs := map[string]string{}
+	var ok bool
+	if in.Hours, ok = parsePoints(f.Hours); !ok || in.Hours <= 0 {
+		errs["hours"] = h.T(c, "courses.err.hours")
+	}
+	if in.BonusHours, ok = parsePoints(f.Bonus); !ok {
+		errs["bonus_hours"] = h.T(c, "courses.err.bonus_hours")
+	}
+	if fen, blank, ok := parseFen(f.Amount); !ok {
+		errs["amount"] = h.T(c, "err.ledger_bad_amount")
+	} else if !blank {
+		in.Amount = fen
+	}
+	for _, m := range packageMethods {
+		s := c.FormValue("pay_" + m)
+		f.Pay[m] = s
+		fen, blank, ok := parseFen(s)
+		switch {
+		case !ok:
+			errs["pay_"+m] = h.T(c, "err.ledger_bad_amount")
+		case !blank && fen > 0:
+			in.Payments = append(in.Payments, models.Payment{Method: m, Amount: fen})
+		}
+	}
+	if f.Coupon != "" {
+		in.CouponCodes = []string{f.Coupon}
+	}
+	return f, in, errs
+}
+
+func (h packages) sell(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx, u := c.UserContext(), render.User(c)
+	f, in, errs := h.readSale(c)
+	in.MemberID, in.User = id, u
+	co, err := courses.CourseFor(ctx, h.DB.R, u, in.CourseID)
+	if err != nil {
+		errs["course_id"] = h.T(c, "courses.err.unknown_course")
+	} else if in.Amount == 0 && in.Hours > 0 {
+		// A blank price is the course's list price.
+		in.Amount = in.Hours * co.PricePerHour
+		f.Amount = yuanInput(in.Amount)
+	}
+	refuse := func(status int) error {
+		f.Errors = errs
+		return h.page(c, status, id, f, render.View{})
+	}
+	if len(errs) > 0 {
+		return refuse(fiber.StatusUnprocessableEntity)
+	}
+	if err := h.quoteSale(c, id, co, f, &in); err != nil {
+		if e, ok := models.AsError(err); ok {
+			f.Message = h.T(c, e.Key, e.Args...)
+			for k, v := range h.FieldErrors(c, err) {
+				errs[k] = v
+			}
+			return refuse(fiber.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	if c.FormValue("action") == "preview" {
+		return h.page(c, fiber.StatusOK, id, f, render.View{})
+	}
+	s, err := h.shift(c)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		f.Message = h.T(c, "err.shift_none")
+		return refuse(fiber.StatusConflict)
+	}
+	if !models.ValidIdempotencyKey(f.Key) {
+		f.Key = newKey()
+		f.Message = h.T(c, "err.cashier_stale_form")
+		return refuse(fiber.StatusUnprocessableEntity)
+	}
+	in.Actor = actor(c, s)
+	b, _ := json.Marshal(struct {
+		M int64
+		I courses.SaleInput
+	}{id, courses.SaleInput{CourseID: in.CourseID, Hours: in.Hours, BonusHours: in.BonusHours, Amount: in.Amount,
+		Payments: in.Payments, CouponCodes: in.CouponCodes}})
+	out, err := courses.SellPackage(ctx, h.DB, h.Now(), models.Idem{Scope: scope(c), Key: f.Key,
+		Hash: models.RequestHash([]byte("desk-package"), b)}, in)
+	if err != nil {
+		if e, ok := models.AsError(err); ok {
+			f.Message = h.T(c, e.Key, e.Args...)
+			if e.Code == "validation" {
+				f.Message = h.T(c, "courses.err.fix_fields")
+			}
+			for k, v := range h.FieldErrors(c, err) {
+				errs[fieldFor(k)] = v
+			}
+			status := fiber.StatusUnprocessableEntity
+			if e.Kind == models.KindConflict {
+				status = fiber.StatusConflict
+			}
+			return refuse(status)
+		}
+		return err
+	}
+	var res courses.SaleResult
+	if err := json.Unmarshal(out.Body, &res); err != nil {
+		return err
+	}
+	q := url.Values{"ok": {"sold"}, "course": {res.CourseName}, "hours": {strconv.FormatInt(res.Hours+res.BonusHours, 10)},
+		"left": {strconv.FormatInt(res.HoursLeft, 10)}}
+	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(id, 10)+"/packages?"+q.Encode())
+}
+
+// fieldFor maps a purchase's field names onto the form's.
+func fieldFor(k string) string {
+	switch {
+	case strings.HasPrefix(k, "payments"):
+		return "payments"
+	case k == "coupon_codes":
+		return "coupon"
+	}
+	return k
+}
+
+// quoteSale prices the package as the purchase will (tier discount on
+// tuition, coupons at the ledger) and, when no payment was entered yet,
+// fills stored value first and the rest in WeChat for the cashier to adjust.
+func (h packages) quoteSale(c *fiber.Ctx, memberID int64, co *courses.Course, f *saleForm, in *courses.SaleInput) error {
+	ctx := c.UserContext()
+	m, err := models.MemberViewFor(ctx, h.DB.R, render.User(c), memberID)
+	if err != nil {
+		return err
+	}
+	r, err := models.LoadRules(ctx, h.DB.R, h.Now())
+	if err != nil {
+		return err
+	}
+	q, err := models.QuotePurchase(r, m.Tier, []models.PurchaseItem{{Category: co.Category, Amount: in.Amount}}, 0)
+	if err != nil {
+		return err
+	}
+	f.Due, f.Discount, f.Quoted = q.Due, q.Discount, true
+	if len(in.Payments) == 0 && c.FormValue("action") == "preview" {
+		sv := min(m.Balances.StoredValue(), q.Due)
+		if sv > 0 {
+			f.Pay["stored_value"] = yuanInput(sv)
+		}
+		if q.Due-sv > 0 {
+			f.Pay["wechat"] = yuanInput(q.Due - sv)
+		}
+	}
+	return nil
+}
+
+func (h packages) refund(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx, u := c.UserContext(), render.User(c)
+	p, err := courses.GetPackage(ctx, h.DB.R, u, id)
+	if err != nil {
+		return err
+	}
+	key := c.FormValue("key")
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	fail := func(status int, msg string) error {
+		return h.page(c, status, p.MemberID, nil, render.View{Flash: msg, FlashKind: "error"})
+	}
+	if reason == "" {
+		return fail(fiber.StatusUnprocessableEntity, h.T(c, "courses.err.reason"))
+	}
+	if !models.ValidIdempotencyKey(key) {
+		return fail(fiber.StatusUnprocessableEntity, h.T(c, "err.cashier_stale_form"))
+	}
+	s, err := h.shift(c)
+	if err != nil {
+		return err
+	}
+	out, err := courses.RefundPackage(ctx, h.DB, h.Now(), models.Idem{Scope: scope(c), Key: key,
+		Hash: models.RequestHash([]byte("desk-package-refund"), []byte(strconv.FormatInt(id, 10)), []byte(reason))},
+		courses.RefundInput{PackageID: id, Reason: reason, Actor: actor(c, s), User: u})
+	if e, ok := models.AsError(err); ok {
+		status := fiber.StatusUnprocessableEntity
+		if e.Kind == models.KindConflict {
+			status = fiber.StatusConflict
+		}
+		return fail(status, h.T(c, e.Key, e.Args...))
+	}
+	if err != nil {
+		return err
+	}
+	var res courses.RefundResult
+	if err := json.Unmarshal(out.Body, &res); err != nil {
+		return err
+	}
+	q := url.Values{"ok": {"refunded"}, "hours": {strconv.FormatInt(res.HoursRefunded+res.BonusForfeited, 10)},
+		"amount": {strconv.FormatInt(res.Amount, 10)}}
+	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(p.MemberID, 10)+"/packages?"+q.Encode())
+}
