@@ -95,17 +95,13 @@ func (h lessons) roll(c *fiber.Ctx) error {
 	}
 	csrf, _ := c.Locals(render.LocalCSRF).(string)
 	rows := make([]rollRow, len(entries))
-	marked := 0
 	for i, e := range entries {
 		rows[i] = rollRow{E: e, Course: co, Day: day, CSRF: csrf}
-		if e.Status != "" {
-			marked++
-		}
 	}
 	d, _ := time.ParseInLocation(time.DateOnly, day, h.Loc)
 	return h.Page(c, fiber.StatusOK, "courses/roll", "", render.View{Title: co.Name, D: fiber.Map{"Course": co,
 		"Day": day, "Today": h.Now().In(h.Loc).Format(time.DateOnly), "Weekday": int(d.Weekday()), "Rows": rows,
-		"Marked": marked, "LessonDay": co.MeetsOn(d)}})
+		"LessonDay": co.MeetsOn(d)}})
 }
 
 // row answers a mark: the child's card for htmx, else back to the roll call.
