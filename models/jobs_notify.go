@@ -31,7 +31,7 @@ const PointsReminderDays = 30
 // StandardJobs returns StarCard's scheduled jobs, bound to db, in the school's
 // time zone loc.
 func StandardJobs(db *DB, loc *time.Location) []Job {
-	return []Job{
+	jobs := []Job{
 		{Name: JobPointsExpire, Daily: "00:30", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := ExpirePoints(ctx, db, now)
 			return fmt.Sprintf("%d points expired", n), err
@@ -80,7 +80,17 @@ func StandardJobs(db *DB, loc *time.Location) []Job {
 			return fmt.Sprintf("%d reminders queued", n), err
 		}},
 	}
+	for _, f := range areaJobs {
+		jobs = append(jobs, f(db, loc))
+	}
+	return jobs
 }
+
+var areaJobs []func(db *DB, loc *time.Location) Job
+
+// RegisterJob adds an area's scheduled job to StandardJobs (its name needs a
+// notify.job.<name> message). Register at init.
+func RegisterJob(f func(db *DB, loc *time.Location) Job) { areaJobs = append(areaJobs, f) }
 
 // localDay returns the start of now's day in loc, in UTC, and its date.
 func localDay(now time.Time, loc *time.Location) (time.Time, string) {

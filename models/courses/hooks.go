@@ -1,6 +1,15 @@
 package courses
 
-import "starcard/models"
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"starcard/models"
+)
+
+// JobExpire is the nightly job that expires what is left of packages past their end date.
+const JobExpire = "courses.expire_packages"
 
 // Notice events of this package.
 const (
@@ -26,6 +35,12 @@ func init() {
 			"en":    {"Time to renew", "[{{school}}] Dear {{guardian}}, {{member}} has only {{left}} hour(s) of {{course}} left. Please renew in time."},
 		})
 	models.RegisterRefundGuard(guardRefund)
+	models.RegisterJob(func(db *models.DB, _ *time.Location) models.Job {
+		return models.Job{Name: JobExpire, Daily: "00:40", Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := ExpirePackages(ctx, db, now)
+			return fmt.Sprintf("%d class hours expired", n), err
+		}}
+	})
 	models.RegisterVerifyCheck("class hours held differ from the packages' hours left",
 		`SELECT a.id AS a, a.balance AS b, COALESCE(SUM(p.remaining), 0) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM ledger_accounts a LEFT JOIN class_hour_packages p ON p.account_id = a.id
