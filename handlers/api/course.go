@@ -88,6 +88,34 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 			"course_id", "member_id", "status"),
 		Responses: Resp{201: attendance, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
 	}, rollCallers, h.attendanceCreate)
+	plan := Obj(Props{"id": Int(), "member_id": Int(), "campus_id": Int(), "years": Int(), "start_on": Str(), "end_on": Str(),
+		"deposit": Int(), "method": Enum(courses.DepositMethods...), "status": Enum(courses.PlanActive, courses.PlanCompleted, courses.PlanLeft),
+		"reason": Str(), "created_at": Str(), "closed_at": Str(), "deposit_held": Int(), "honorary": Bool()})
+	doc.Route(r, fiber.MethodPost, "/members/:id/plans", Op{
+		Summary: "Enrol a member in an academic-year plan (学年制, 1–6 years): the deposit is held apart in the ledger " +
+			"until the plan is completed (paid back) or left early (forfeited)",
+		Idempotent: true,
+		Request: Obj(Props{"years": Int(), "deposit": Int(), "method": Enum(courses.DepositMethods...), "start_on": Str()},
+			"years", "deposit", "method"),
+		Responses: Resp{201: plan, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, packageSellers, h.planCreate)
+	doc.Route(r, fiber.MethodGet, "/members/:id/plans", Op{
+		Summary:   "A member's academic-year plans and whether the member is a lifetime honorary member (终身荣誉学员)",
+		Responses: Resp{200: Obj(Props{"plans": Arr(plan), "honorary": Bool()}), 401: Problem(), 403: Problem(), 404: Problem()},
+	}, courseReaders, h.planList)
+	doc.Route(r, fiber.MethodPost, "/plans/:id/complete", Op{
+		Summary: "Complete a plan on or after its end date: the deposit is paid back by the method it came in; " +
+			"six completed years make a lifetime honorary member",
+		Idempotent: true,
+		Request:    Obj(Props{"reason": Str()}),
+		Responses:  Resp{200: plan, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, packageSellers, h.planComplete)
+	doc.Route(r, fiber.MethodPost, "/plans/:id/leave", Op{
+		Summary:    "Leave a plan early: the deposit is forfeited, with the reason",
+		Idempotent: true,
+		Request:    Obj(Props{"reason": Str()}, "reason"),
+		Responses:  Resp{200: plan, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, packageSellers, h.planLeave)
 	doc.Route(r, fiber.MethodPost, "/attendance/:id/corrections", Op{
 		Summary:    "Correct a mark with new ledger entries: present → leave/absent gives the hours back, the reverse consumes them",
 		Idempotent: true,
@@ -290,3 +318,74 @@ func (h handler) attendanceCorrect(c *fiber.Ctx) error {
 	}
 	return ledgerSend(c, out)
 }
+
+type planRequest struct {
+	Years   int    `json:"years"`
+	Deposit int64  `json:"deposit"`
+	Method  string `json:"method"`
+	StartOn string `json:"start_on"`
+}
+
+func (h handler) planCreate(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	var req planRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := courses.EnrolPlan(c.UserContext(), h.DB, h.Now(), h.Loc, ledgerIdem(c, req), courses.PlanInput{MemberID: id,
+		Years: req.Years, StartOn: req.StartOn, Deposit: req.Deposit, Method: req.Method, Actor: render.Actor(c),
+		User: render.User(c)})
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}
+
+func (h handler) planList(c *fiber.Ctx) error {
+	id, err := memberID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if err := models.CheckMemberAccess(ctx, h.DB.R, render.User(c), id); err != nil {
+		return err
+	}
+	ps, hon, err := courses.MemberPlans(ctx, h.DB.R, id)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []courses.Plan{}
+	}
+	return c.JSON(fiber.Map{"plans": ps, "honorary": hon})
+}
+
+type planCloseRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h handler) planClose(c *fiber.Ctx, status string) error {
+	id, err := ledgerParamID(c, courses.ErrPlanNotFound)
+	if err != nil {
+		return err
+	}
+	var req planCloseRequest
+	if len(c.Body()) > 0 {
+		if err := decode(c, &req); err != nil {
+			return err
+		}
+	}
+	out, err := courses.FinishPlan(c.UserContext(), h.DB, h.Now(), h.Loc, ledgerIdem(c, req), render.Actor(c), render.User(c),
+		id, status, req.Reason)
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}
+
+func (h handler) planComplete(c *fiber.Ctx) error { return h.planClose(c, courses.PlanCompleted) }
+
+func (h handler) planLeave(c *fiber.Ctx) error { return h.planClose(c, courses.PlanLeft) }

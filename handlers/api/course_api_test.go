@@ -119,6 +119,25 @@ func TestCourseAPI(t *testing.T) {
 			out["balances"].(map[string]any)["class_hours"].(map[string]any)[fmt.Sprint(course)] != float64(0) {
 			t.Fatalf("refund: %v", out)
 		}
+		// An academic-year plan: the deposit is held, then forfeited on leaving.
+		resp, out = w.post(t, fmt.Sprintf("/api/v1/members/%d/plans", hong), "plan-1", map[string]any{"years": 6, "deposit": 300000, "method": "cash"})
+		apptest.Status(t, resp, http.StatusCreated, out)
+		if out["deposit_held"] != float64(300000) || out["end_on"] != "2032-11-02" {
+			t.Fatalf("plan: %v", out)
+		}
+		plan := num(out["id"])
+		resp, out = w.post(t, fmt.Sprintf("/api/v1/plans/%d/complete", plan), "plan-2", map[string]any{})
+		problem(t, resp, out, http.StatusConflict, "plan-not-finished")
+		resp, out = w.post(t, fmt.Sprintf("/api/v1/plans/%d/leave", plan), "plan-3", map[string]any{"reason": "转学"})
+		apptest.Status(t, resp, http.StatusOK, out)
+		if out["status"] != "left" || out["deposit_held"] != float64(0) || out["honorary"] != false {
+			t.Fatalf("left: %v", out)
+		}
+		resp, out = a.API(t, http.MethodGet, fmt.Sprintf("/api/v1/members/%d/plans", hong), teacher, "", nil)
+		apptest.Status(t, resp, http.StatusOK, out)
+		if ps := out["plans"].([]any); len(ps) != 1 || ps[0].(map[string]any)["reason"] != "转学" {
+			t.Fatalf("plans: %v", out)
+		}
 		rep, err := models.Verify(context.Background(), db)
 		if err != nil || !rep.Clean() {
 			t.Fatalf("verify: %v %v", err, rep.Problems)

@@ -56,6 +56,7 @@ type packagePage struct {
 	Form     *saleForm
 	Methods  []string
 	Shift    *models.Shift
+	Honorary bool // a lifetime honorary member (终身荣誉学员)
 	// RefundKey is the idempotency key of the refund forms on this render.
 	RefundKey string
 }
@@ -74,6 +75,9 @@ func (h packages) page(c *fiber.Ctx, status int, id int64, f *saleForm, v render
 		return err
 	}
 	if d.Packages, err = courses.MemberPackages(ctx, h.DB.R, id); err != nil {
+		return err
+	}
+	if _, d.Honorary, err = courses.MemberPlans(ctx, h.DB.R, id); err != nil {
 		return err
 	}
 	if d.Shift, err = h.shift(c); err != nil {

@@ -10,8 +10,9 @@ import (
 // hours end and the next lesson, then the latest lessons.
 type courseData struct {
 	shell
-	Courses []courses.MemberCourse
-	Lessons []courses.Lesson
+	Courses  []courses.MemberCourse
+	Lessons  []courses.Lesson
+	Honorary bool // a lifetime honorary member (终身荣誉学员)
 }
 
 // courseList is GET /portal/kids/:id/courses (issue 15), behind the portal's
@@ -28,6 +29,9 @@ func (h handler) courseList(c *fiber.Ctx) error {
 		return err
 	}
 	if d.Lessons, err = courses.LessonHistory(ctx, h.DB.R, s.Child.ID, 30); err != nil {
+		return err
+	}
+	if _, d.Honorary, err = courses.MemberPlans(ctx, h.DB.R, s.Child.ID); err != nil {
 		return err
 	}
 	return h.Page(c, fiber.StatusOK, "courses/portal", "", h.view(c, s.Heading, d))

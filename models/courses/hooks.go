@@ -54,6 +54,11 @@ func init() {
 		HAVING p.remaining <> p.hours + p.bonus_hours - COALESCE(SUM(d.hours), 0) OR p.remaining < 0
 			OR p.remaining > p.hours + p.bonus_hours`,
 		"package %[1]d: %[2]d hours, %[3]d left, draws %[4]d")
+	models.RegisterVerifyCheck("year plan's deposit account differs from its deposit (held while active, empty once closed)",
+		`SELECT p.id AS a, p.deposit AS b, COALESCE(a.balance, -1) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
+		FROM year_plans p LEFT JOIN ledger_accounts a ON a.id = p.account_id
+		WHERE a.id IS NULL OR (p.status = 'active' AND a.balance <> p.deposit) OR (p.status <> 'active' AND a.balance <> 0)`,
+		"year plan %[1]d: deposit %[2]d, account holds %[3]d")
 	models.RegisterVerifyCheck("package refunded more than was paid for it",
 		`SELECT id AS a, paid AS b, refunded AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g
 		FROM class_hour_packages WHERE refunded < 0 OR refunded > paid`,
