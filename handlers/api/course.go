@@ -116,6 +116,30 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 		Request:    Obj(Props{"reason": Str()}, "reason"),
 		Responses:  Resp{200: plan, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
 	}, packageSellers, h.planLeave)
+	exclusive := Obj(Props{"id": Int(), "campus_id": Int(), "name": Str(), "hours": Int(), "sessions": Int(), "capacity": Int(),
+		"min_to_open": Int(), "starts_on": Str(), "price": Int(), "points_silver": Int(), "points_gold": Int(),
+		"points_platinum": Int(), "teacher_id": Int(), "status": Enum(courses.ExclusiveOpen, courses.ExclusiveRunning, courses.ExclusiveCancelled),
+		"settled_at": Str(), "created_at": Str()})
+	enrolment := Obj(Props{"id": Int(), "course_id": Int(), "member_id": Int(), "guest_name": Str(), "points": Int(), "amount": Int(),
+		"method": Str(), "status": Enum(courses.EnrolEnrolled, courses.EnrolRefunded), "created_at": Str(), "closed_at": Str(), "name": Str()})
+	doc.Route(r, fiber.MethodPost, "/exclusive-courses", Op{
+		Summary: "Create a points-exclusive course (积分专享课程, ≤ 30 hours): seats in points by tier for members, money for guests; " +
+			"below min_to_open (default 20) on the start date everyone is refunded",
+		Request: Obj(Props{"name": Str(), "hours": Int(), "sessions": Int(), "capacity": Int(), "min_to_open": Int(), "starts_on": Str(),
+			"price": Int(), "points_silver": Int(), "points_gold": Int(), "points_platinum": Int(), "campus_id": Int(), "teacher_id": Int()},
+			"name", "hours", "capacity", "starts_on", "price", "points_silver", "points_gold", "points_platinum"),
+		Responses: Resp{201: exclusive, 401: Problem(), 403: Problem(), 415: Problem(), 422: Problem()},
+	}, courseAdmins, h.exclusiveCreate)
+	doc.Route(r, fiber.MethodPost, "/exclusive-courses/:id/enrolments", Op{
+		Summary:    "Take a seat: a member's points are held at the tier's price until the course opens; a guest pays money",
+		Idempotent: true,
+		Request:    Obj(Props{"member_id": Int(), "guest_name": Str(), "guest_phone": Str(), "method": Enum(courses.DepositMethods...)}),
+		Responses:  Resp{201: enrolment, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, packageSellers, h.exclusiveEnrol)
+	doc.Route(r, fiber.MethodGet, "/exclusive-courses/:id/enrolments", Op{
+		Summary:   "The course and its enrolment list (for the teacher)",
+		Responses: Resp{200: Obj(Props{"course": exclusive, "enrolments": Arr(enrolment)}), 401: Problem(), 403: Problem(), 404: Problem()},
+	}, courseReaders, h.exclusiveList)
 	doc.Route(r, fiber.MethodPost, "/attendance/:id/corrections", Op{
 		Summary:    "Correct a mark with new ledger entries: present → leave/absent gives the hours back, the reverse consumes them",
 		Idempotent: true,
@@ -389,3 +413,74 @@ func (h handler) planClose(c *fiber.Ctx, status string) error {
 func (h handler) planComplete(c *fiber.Ctx) error { return h.planClose(c, courses.PlanCompleted) }
 
 func (h handler) planLeave(c *fiber.Ctx) error { return h.planClose(c, courses.PlanLeft) }
+
+type exclusiveRequest struct {
+	Name           string `json:"name"`
+	Hours          int64  `json:"hours"`
+	Sessions       int64  `json:"sessions"`
+	Capacity       int64  `json:"capacity"`
+	MinToOpen      int64  `json:"min_to_open"`
+	StartsOn       string `json:"starts_on"`
+	Price          int64  `json:"price"`
+	PointsSilver   int64  `json:"points_silver"`
+	PointsGold     int64  `json:"points_gold"`
+	PointsPlatinum int64  `json:"points_platinum"`
+	CampusID       int64  `json:"campus_id"`
+	TeacherID      int64  `json:"teacher_id"`
+}
+
+func (h handler) exclusiveCreate(c *fiber.Ctx) error {
+	var req exclusiveRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	campus, err := h.campusForCourse(c, req.CampusID)
+	if err != nil {
+		return err
+	}
+	e, err := courses.CreateExclusive(c.UserContext(), h.DB.W, h.Now(), h.Loc, render.Actor(c), courses.NewExclusive{
+		CampusID: campus, Name: req.Name, Hours: req.Hours, Sessions: req.Sessions, Capacity: req.Capacity,
+		MinToOpen: req.MinToOpen, StartsOn: req.StartsOn, Price: req.Price, PointsSilver: req.PointsSilver,
+		PointsGold: req.PointsGold, PointsPlatinum: req.PointsPlatinum, TeacherID: req.TeacherID})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+type enrolRequest struct {
+	MemberID   int64  `json:"member_id"`
+	GuestName  string `json:"guest_name"`
+	GuestPhone string `json:"guest_phone"`
+	Method     string `json:"method"`
+}
+
+func (h handler) exclusiveEnrol(c *fiber.Ctx) error {
+	id, err := ledgerParamID(c, courses.ErrExclusiveNotFound)
+	if err != nil {
+		return err
+	}
+	var req enrolRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	out, err := courses.Enrol(c.UserContext(), h.DB, h.Now(), h.Loc, ledgerIdem(c, req), courses.EnrolInput{CourseID: id,
+		MemberID: req.MemberID, GuestName: req.GuestName, GuestPhone: req.GuestPhone, Method: req.Method,
+		Actor: render.Actor(c), User: render.User(c)})
+	if err != nil {
+		return err
+	}
+	return ledgerSend(c, out)
+}
+
+func (h handler) exclusiveList(c *fiber.Ctx) error {
+	id, err := ledgerParamID(c, courses.ErrExclusiveNotFound)
+	if err != nil {
+		return err
+	}
+	e, ens, err := courses.Enrolments(c.UserContext(), h.DB.R, render.User(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"course": e, "enrolments": ens})
+}

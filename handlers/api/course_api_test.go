@@ -138,6 +138,26 @@ func TestCourseAPI(t *testing.T) {
 		if ps := out["plans"].([]any); len(ps) != 1 || ps[0].(map[string]any)["reason"] != "转学" {
 			t.Fatalf("plans: %v", out)
 		}
+		// A points-exclusive course: a guest's seat, the teacher's list.
+		resp, out = a.API(t, http.MethodPost, "/api/v1/exclusive-courses", admin, "", map[string]any{"name": "绘本剧", "hours": 8,
+			"capacity": 30, "starts_on": "2026-11-20", "price": 80000, "points_silver": 3000, "points_gold": 2400,
+			"points_platinum": 2000, "campus_id": w.campus})
+		apptest.Status(t, resp, http.StatusCreated, out)
+		if out["min_to_open"] != float64(20) {
+			t.Fatalf("default minimum: %v", out)
+		}
+		resp, out = a.API(t, http.MethodPost, "/api/v1/exclusive-courses", admin, "", map[string]any{"name": "长课", "hours": 31,
+			"capacity": 10, "starts_on": "2026-11-20", "price": 1, "points_silver": 1, "points_gold": 1, "points_platinum": 1, "campus_id": w.campus})
+		apptest.Status(t, resp, http.StatusUnprocessableEntity, out)
+		ex := num(out["id"])
+		db.R.Raw(`SELECT MAX(id) FROM exclusive_courses`).Scan(&ex)
+		resp, out = w.post(t, fmt.Sprintf("/api/v1/exclusive-courses/%d/enrolments", ex), "ex-1", map[string]any{"guest_name": "王阿姨", "method": "cash"})
+		apptest.Status(t, resp, http.StatusCreated, out)
+		resp, out = a.API(t, http.MethodGet, fmt.Sprintf("/api/v1/exclusive-courses/%d/enrolments", ex), teacher, "", nil)
+		apptest.Status(t, resp, http.StatusOK, out)
+		if es := out["enrolments"].([]any); len(es) != 1 || es[0].(map[string]any)["name"] != "王阿姨" {
+			t.Fatalf("enrolments: %v", out)
+		}
 		rep, err := models.Verify(context.Background(), db)
 		if err != nil || !rep.Clean() {
 			t.Fatalf("verify: %v %v", err, rep.Problems)

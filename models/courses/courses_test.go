@@ -316,3 +316,12 @@ func TestCourseValidationAndSchedule(t *testing.T) {
 		}
 	})
 }
+
+func (f *fix) pointsOf(t *testing.T, member int64) int64 {
+	t.Helper()
+	b, err := models.MemberBalances(context.Background(), f.db.R, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[member].Points
+}

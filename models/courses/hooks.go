@@ -8,8 +8,14 @@ import (
 	"starcard/models"
 )
 
-// JobExpire is the nightly job that expires what is left of packages past their end date.
-const JobExpire = "courses.expire_packages"
+// Scheduled jobs of this package.
+const (
+	// JobExpire expires what is left of packages past their end date.
+	JobExpire = "courses.expire_packages"
+	// JobSettleExclusive opens or cancels (refunding everyone) the
+	// points-exclusive courses that start today.
+	JobSettleExclusive = "courses.settle_exclusive"
+)
 
 // Notice events of this package.
 const (
@@ -39,6 +45,12 @@ func init() {
 		return models.Job{Name: JobExpire, Daily: "00:40", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := ExpirePackages(ctx, db, now)
 			return fmt.Sprintf("%d class hours expired", n), err
+		}}
+	})
+	models.RegisterJob(func(db *models.DB, loc *time.Location) models.Job {
+		return models.Job{Name: JobSettleExclusive, Daily: "00:20", Run: func(ctx context.Context, now time.Time) (string, error) {
+			r, err := SettleExclusiveCourses(ctx, db, now, loc)
+			return fmt.Sprintf("%d opened, %d cancelled, %d refunded", r.Opened, r.Cancelled, r.Refunded), err
 		}}
 	})
 	models.RegisterVerifyCheck("class hours held differ from the packages' hours left",
