@@ -55,7 +55,8 @@ func TestBrowserClassHours(t *testing.T) {
 
 	// 1. The desk: work out the total, stored value first, the rest by WeChat.
 	desk := staffLogin(t, b, base, "desk", 1280, 900)
-	desk.MustNavigate(fmt.Sprintf("%s/cashier/members/%d/packages", base, s.ming)).MustWaitLoad()
+	desk.MustNavigate(fmt.Sprintf("%s/cashier/members/%d", base, s.ming)).MustWaitLoad()
+	apptest.ClickAndWait(t, desk, "#tab-packages")
 	desk.MustElement("#c-hours").MustInput("48")
 	apptest.ClickAndWait(t, desk, "#c-preview")
 	waitFor(t, desk, "#c-due", "应付 ¥4,800.00")
