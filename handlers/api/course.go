@@ -23,7 +23,7 @@ var (
 func courseSchema() Schema {
 	return Obj(Props{"id": Int(), "campus_id": Int(), "name": Str(), "category": Enum(models.Categories...),
 		"hours_per_lesson": Int(), "price_per_hour": Int(), "teacher_id": Int(), "weekdays": Str(), "lesson_time": Str(),
-		"validity_months": Int(), "consume_on": Enum(courses.ConsumeRollCall),
+		"validity_months": Int(), "consume_on": Enum(courses.ConsumeRollCall, courses.ConsumeKiosk),
 		"max_prepaid_hours": Int(), "renewal_at_hours": Int(), "created_at": Str()})
 }
 
@@ -40,7 +40,7 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 		Summary: "Create a course (admin, service head, or a campus manager at their campus)",
 		Request: Obj(Props{"name": Str(), "category": Enum(models.Categories...), "hours_per_lesson": Int(),
 			"price_per_hour": Int(), "campus_id": Int(), "teacher_id": Int(), "weekdays": Str(), "lesson_time": Str(),
-			"validity_months": Int(), "consume_on": Enum(courses.ConsumeRollCall),
+			"validity_months": Int(), "consume_on": Enum(courses.ConsumeRollCall, courses.ConsumeKiosk),
 			"max_prepaid_hours": Int(), "renewal_at_hours": Int()}, "name", "category", "price_per_hour"),
 		Responses: Resp{201: course, 401: Problem(), 403: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
 	}, courseAdmins, h.courseCreate)

@@ -23,6 +23,7 @@ import (
 // When a course's hours are consumed.
 const (
 	ConsumeRollCall = "roll_call" // the teacher's roll call
+	ConsumeKiosk    = "kiosk"     // the child's arrival at the kiosk on a lesson day
 )
 
 // Defaults of a new course (DOMAIN §3.14; an admin changes them per course).
@@ -133,8 +134,7 @@ func (n *NewCourse) normalise() map[string]string {
 	if n.ValidityMonths < 1 || n.ValidityMonths > 72 {
 		f["validity_months"] = "courses.err.validity_months"
 	}
-	// Only the roll call consumes hours today; a kiosk check-in does not yet.
-	if n.ConsumeOn != ConsumeRollCall {
+	if n.ConsumeOn != ConsumeRollCall && n.ConsumeOn != ConsumeKiosk {
 		f["consume_on"] = "courses.err.consume_on"
 	}
 	if n.MaxPrepaidHours < 1 || n.MaxPrepaidHours > MaxHours {

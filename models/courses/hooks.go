@@ -41,6 +41,7 @@ func init() {
 			"en":    {"Time to renew", "[{{school}}] Dear {{guardian}}, {{member}} has only {{left}} hour(s) of {{course}} left. Please renew in time."},
 		})
 	models.RegisterRefundGuard(guardRefund)
+	models.RegisterArrivalHook(consumeOnArrival)
 	models.RegisterJob(func(db *models.DB, _ *time.Location) models.Job {
 		return models.Job{Name: JobExpire, Daily: "00:40", Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := ExpirePackages(ctx, db, now)
