@@ -102,6 +102,11 @@ func TestBrowserClassHours(t *testing.T) {
 	apptest.ClickAndWait(t, parent, "a[data-courses]")
 	waitFor(t, parent, fmt.Sprintf("[data-hours-left='%d']", s.course), "剩 47 课时")
 	waitFor(t, parent, "main", "出勤")
+	// Leave for tomorrow's lesson: it is marked and will use no hours.
+	tomorrow := time.Now().In(apptest.Shanghai).AddDate(0, 0, 1).Format(time.DateOnly)
+	apptest.ClickAndWait(t, parent, fmt.Sprintf("button[data-leave='%s']", tomorrow))
+	waitFor(t, parent, "#flash", "已为 "+tomorrow+" 的课请假")
+	waitFor(t, parent, ".c-upcoming", tomorrow+" 请假")
 	apptest.Shot(t, parent, "class-hours-portal")
 
 	var notices int64

@@ -52,7 +52,7 @@ func newCourseSchool(t *testing.T, db *models.DB, now time.Time) *courseSchool {
 	teacher := a.Staff(t, "teach", models.RoleTeacher, c.ID)
 	actor := models.Actor{Type: "staff", ID: s.cashier.ID, CampusID: c.ID}
 	co, err := courses.CreateCourse(ctx, db.W, now, actor, courses.NewCourse{CampusID: c.ID, Name: "美术",
-		Category: models.CategoryInterestClass, PricePerHour: 10000, TeacherID: teacher.ID})
+		Category: models.CategoryInterestClass, PricePerHour: 10000, TeacherID: teacher.ID, Weekdays: "1,2,3,4,5,6,7", LessonTime: "16:00"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,11 @@
 package portal
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
+	"starcard/handlers/render"
 	"starcard/models/courses"
 )
 
@@ -18,6 +21,14 @@ type courseData struct {
 // courseList is GET /portal/kids/:id/courses (issue 15), behind the portal's
 // guardian session like every /kids/:id page.
 func (h handler) courseList(c *fiber.Ctx) error {
+	v := render.View{}
+	if c.Query("ok") == "leave" {
+		v.Flash, v.FlashKind = h.T(c, "courses.portal.leave_ok", c.Query("on")), "ok"
+	}
+	return h.coursePage(c, fiber.StatusOK, v)
+}
+
+func (h handler) coursePage(c *fiber.Ctx, status int, v render.View) error {
 	s, err := h.childLoad(c, "courses", "courses.portal.title")
 	if err != nil {
 		return err
@@ -34,5 +45,28 @@ func (h handler) courseList(c *fiber.Ctx) error {
 	if _, d.Honorary, err = courses.MemberPlans(ctx, h.DB.R, s.Child.ID); err != nil {
 		return err
 	}
-	return h.Page(c, fiber.StatusOK, "courses/portal", "", h.view(c, s.Heading, d))
+	v.Title, v.D = s.Heading, d
+	return h.Page(c, status, "courses/portal", "", v)
+}
+
+// leaveCreate is POST /portal/kids/:id/courses/:cid/leave (issue 15): the
+// parent asks for leave (请假) for one lesson day ahead; it consumes nothing.
+func (h handler) leaveCreate(c *fiber.Ctx) error {
+	s, err := h.childLoad(c, "courses", "")
+	if err != nil {
+		return err
+	}
+	cid, err := strconv.ParseInt(c.Params("cid"), 10, 64)
+	if err != nil || cid <= 0 {
+		return courses.ErrCourseNotFound
+	}
+	on := c.FormValue("on")
+	_, err = courses.RequestLeave(c.UserContext(), h.DB, h.Now(), h.Loc, render.Actor(c), s.Child.ID, cid, on)
+	if status, msg, _, ok := h.refusal(c, err); ok {
+		return h.coursePage(c, status, render.View{Flash: msg, FlashKind: "error"})
+	}
+	if err != nil {
+		return err
+	}
+	return render.Redirect(c, "/portal/kids/"+strconv.FormatInt(s.Child.ID, 10)+"/courses?ok=leave&on="+on)
 }

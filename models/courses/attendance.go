@@ -399,3 +399,77 @@ func orSystem(s string) string {
 	}
 	return s
 }
+
+// LeaveAheadDays is how far ahead a parent may ask for leave.
+const LeaveAheadDays = 30
+
+// ErrNotLessonDay refuses leave for a day the course does not meet.
+var ErrNotLessonDay = models.NewError(models.KindInvalid, "not-a-lesson-day", "courses.err.not_lesson_day")
+
+// RequestLeave is a parent's leave request (请假) for a lesson from today up
+// to LeaveAheadDays ahead: the lesson is marked leave, so it consumes nothing
+// and the teacher's roll call shows it. The member must be on the course.
+func RequestLeave(ctx context.Context, db *models.DB, now time.Time, loc *time.Location, actor models.Actor,
+	memberID, courseID int64, on string) (*AttendanceResult, error) {
+	now = now.UTC()
+	today := now.In(loc)
+	d, err := time.ParseInLocation(time.DateOnly, on, loc)
+	if err != nil || d.Format(time.DateOnly) != on {
+		return nil, models.Invalid(map[string]string{"on": "courses.err.bad_day"})
+	}
+	if on < today.Format(time.DateOnly) || on > today.AddDate(0, 0, LeaveAheadDays).Format(time.DateOnly) {
+		return nil, models.Invalid(map[string]string{"on": "courses.err.leave_window"})
+	}
+	var res *AttendanceResult
+	err = db.Tx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.WithContext(ctx).Raw(`SELECT COUNT(*) FROM course_members WHERE course_id = ? AND member_id = ?`,
+			courseID, memberID).Scan(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrCourseNotFound
+		}
+		c, err := GetCourse(ctx, tx, courseID)
+		if err != nil {
+			return err
+		}
+		if !c.MeetsOn(d) {
+			return ErrNotLessonDay.With(c.Name, on)
+		}
+		a := Attendance{CourseID: c.ID, MemberID: memberID, OnDay: on, Status: StatusLeave, ActorType: orSystem(actor.Type),
+			ActorID: actor.ID, At: now}
+		if err := tx.WithContext(ctx).Create(&a).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrAlreadyMarked.With(on)
+			}
+			return err
+		}
+		res = &AttendanceResult{ID: a.ID, CourseID: c.ID, MemberID: memberID, On: on, Status: StatusLeave}
+		return models.Audit(ctx, tx, now, actor, "course.leave_request", "course_attendance", a.ID, on)
+	})
+	if err != nil {
+		if _, ok := models.AsError(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("courses: leave: %w", err)
+	}
+	return res, nil
+}
+
+// UpcomingLessons are the next lesson days of a course from today (at most n),
+// for the parent's leave request.
+func UpcomingLessons(c Course, now time.Time, loc *time.Location, n int) []string {
+	if len(c.LessonDays()) == 0 {
+		return nil
+	}
+	var out []string
+	l := now.In(loc)
+	for i := 0; i <= LeaveAheadDays && len(out) < n; i++ {
+		d := time.Date(l.Year(), l.Month(), l.Day()+i, 12, 0, 0, 0, loc)
+		if c.MeetsOn(d) {
+			out = append(out, d.Format(time.DateOnly))
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package courses_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -53,5 +54,43 @@ func TestKioskConsumesOnLessonDay(t *testing.T) {
 			t.Fatalf("notices: %v", n)
 		}
 		f.verify(t)
+	})
+}
+
+// TestLeaveRequest: a parent's leave marks a lesson ahead (so the roll call
+// and the kiosk consume nothing that day) within 30 days, on lesson days of a
+// course the child is on.
+func TestLeaveRequest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		f := newFix(t, db) // 美术 meets on Tuesdays and Thursdays; t0 is a Tuesday
+		ctx := context.Background()
+		ming, hong := f.member(t, "张小明", 0), f.member(t, "李小红", 0)
+		f.sell(t, "l-sale", courses.SaleInput{MemberID: ming, Hours: 10, Amount: 100000,
+			Payments: []models.Payment{{Method: "cash", Amount: 100000}}})
+		parent := models.Actor{Type: "guardian", ID: 1}
+		for _, tc := range []struct {
+			name   string
+			member int64
+			on     string
+			code   string
+		}{
+			{"thursday", ming, "2026-12-03", ""},
+			{"twice", ming, "2026-12-03", "attendance-exists"},
+			{"wednesday", ming, "2026-12-02", "not-a-lesson-day"},
+			{"yesterday", ming, "2026-11-30", "validation"},
+			{"too far ahead", ming, "2027-01-05", "validation"},
+			{"not on the course", hong, "2026-12-03", "unknown-course"},
+		} {
+			_, err := courses.RequestLeave(ctx, db, t0, shanghai, parent, tc.member, f.course.ID, tc.on)
+			if e, ok := models.AsError(err); (tc.code == "" && err != nil) || (tc.code != "" && (!ok || e.Code != tc.code)) {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+		}
+		// Thursday's roll call finds the leave already there.
+		_, err := courses.Mark(ctx, db, t0.AddDate(0, 0, 2), shanghai, courses.AttendanceInput{CourseID: f.course.ID,
+			MemberID: ming, Status: courses.StatusPresent, Actor: f.actor})
+		if !errors.Is(err, courses.ErrAlreadyMarked) || f.hours(t, ming) != 10 {
+			t.Fatalf("present on a day on leave: %v, %d hours", err, f.hours(t, ming))
+		}
 	})
 }

@@ -23,6 +23,14 @@ type MemberCourse struct {
 	Weekdays     string    `json:"weekdays"`
 	LessonTime   string    `json:"lesson_time"`
 	PricePerHour int64     `json:"price_per_hour"`
+	// Upcoming are the next lesson days and whether leave is already asked for each.
+	Upcoming []UpcomingLesson `json:"upcoming"`
+}
+
+// UpcomingLesson is a lesson day ahead with its mark, if any.
+type UpcomingLesson struct {
+	On     string `json:"on"`
+	Status string `json:"status"` // "" or leave/present/absent
 }
 
 // MemberCourses lists the courses a member is on, with the hours left.
@@ -55,12 +63,32 @@ func MemberCourses(ctx context.Context, db *gorm.DB, now time.Time, loc *time.Lo
 			ends[p.CourseID] = p.ValidUntil
 		}
 	}
+	type markKey struct {
+		course int64
+		day    string
+	}
+	var ms []struct {
+		CourseID int64
+		OnDay    string
+		Status   string
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT course_id, on_day, status FROM course_attendance WHERE member_id = ? AND on_day >= ?`,
+		memberID, now.In(loc).Format(time.DateOnly)).Scan(&ms).Error; err != nil {
+		return nil, fmt.Errorf("courses: member courses: %w", err)
+	}
+	marks := map[markKey]string{}
+	for _, m := range ms {
+		marks[markKey{m.CourseID, m.OnDay}] = m.Status
+	}
 	out := make([]MemberCourse, 0, len(rows))
 	for _, r := range rows {
 		mc := MemberCourse{CourseID: r.ID, Name: r.Name, HoursLeft: r.HoursLeft, PerLesson: r.HoursPerLesson,
 			RenewalDue: r.RenewalAtHours >= 0 && r.HoursLeft <= r.RenewalAtHours, Weekdays: r.Weekdays,
 			LessonTime: r.LessonTime, PricePerHour: r.PricePerHour, NextLesson: NextLesson(r.Course, now, loc)}
 		mc.ValidUntil = ends[r.ID]
+		for _, d := range UpcomingLessons(r.Course, now, loc, 4) {
+			mc.Upcoming = append(mc.Upcoming, UpcomingLesson{On: d, Status: marks[markKey{r.ID, d}]})
+		}
 		out = append(out, mc)
 	}
 	return out, nil
