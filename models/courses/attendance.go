@@ -195,6 +195,11 @@ func consume(ctx context.Context, tx *gorm.DB, now time.Time, actor models.Actor
 		}
 		left -= take
 	}
+	// The first lesson attended makes an enrolled child active (在读).
+	if _, err := models.AdvanceLifecycle(ctx, tx, now, actor, acct.OwnerID,
+		[]string{models.LifecycleProspect, models.LifecycleEnrolled}, models.LifecycleActive, "first lesson: "+c.Name); err != nil {
+		return 0, err
+	}
 	return jid, nil
 }
 

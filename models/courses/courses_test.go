@@ -51,11 +51,16 @@ func newFix(t *testing.T, db *models.DB) *fix {
 
 func (f *fix) member(t *testing.T, name string, topup int64) int64 {
 	t.Helper()
+	return f.memberAs(t, name, topup, "")
+}
+
+func (f *fix) memberAs(t *testing.T, name string, topup int64, lifecycle string) int64 {
+	t.Helper()
 	ctx := context.Background()
 	var m *models.Member
 	err := f.db.Tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		m, err = models.CreateMember(ctx, tx, t0, f.actor, models.NewMember{Name: name, CampusID: f.campus,
+		m, err = models.CreateMember(ctx, tx, t0, f.actor, models.NewMember{Name: name, CampusID: f.campus, Lifecycle: lifecycle,
 			Guardians: []models.NewGuardian{{Name: name + "妈妈", Phone: fmt.Sprintf("1390000%04d", f.n), Relation: "mother", Consent: true}}})
 		return err
 	})
@@ -148,7 +153,7 @@ func TestPackageLifecycle(t *testing.T) {
 		f := newFix(t, db)
 		ctx := context.Background()
 		xiaoming := f.member(t, "张小明", 300000) // ¥3,000 cash + ¥400 bonus
-		xiaohong := f.member(t, "李小红", 0)
+		xiaohong := f.memberAs(t, "李小红", 0, models.LifecycleProspect)
 
 		sale := f.sell(t, "sale-1", courses.SaleInput{MemberID: xiaoming, Hours: 48, Amount: 480000,
 			Payments: []models.Payment{{Method: "stored_value", Amount: 340000}, {Method: "wechat", Amount: 140000}}})
@@ -162,6 +167,9 @@ func TestPackageLifecycle(t *testing.T) {
 		}
 		f.sell(t, "sale-2", courses.SaleInput{MemberID: xiaohong, Hours: 5, Amount: 50000,
 			Payments: []models.Payment{{Method: "cash", Amount: 50000}}})
+		if lc := f.lifecycle(t, xiaohong); lc != "prospect→enrolled" {
+			t.Fatalf("a prospect's first package: %s", lc)
+		}
 
 		// The prepaid cap: 48 held + 20 more is over 60.
 		_, err := courses.SellPackage(ctx, db, t0, f.idem("sale-3"), courses.SaleInput{MemberID: xiaoming, CourseID: f.course.ID,
@@ -211,6 +219,9 @@ func TestPackageLifecycle(t *testing.T) {
 		// 5 → 4 crosses the renewal mark (4): the parent hears it once.
 		if r := f.notices(t, xiaohong, courses.EventRenewal); len(r) != 1 || r[0]["left"] != float64(4) {
 			t.Fatalf("renewal notice: %v", r)
+		}
+		if lc := f.lifecycle(t, xiaohong); lc != "prospect→enrolled→active" {
+			t.Fatalf("the first lesson: %s", lc)
 		}
 		back, err := courses.Correct(ctx, db, t0, shanghai, f.actor, nil, leaveID, courses.StatusLeave)
 		if err != nil || back.HoursLeft != 5 || back.HoursConsumed != -1 {
@@ -324,4 +335,18 @@ func (f *fix) pointsOf(t *testing.T, member int64) int64 {
 		t.Fatal(err)
 	}
 	return b[member].Points
+}
+
+// lifecycle is the member's lifecycle history, oldest first: "prospect→enrolled→active".
+func (f *fix) lifecycle(t *testing.T, member int64) string {
+	t.Helper()
+	es, err := models.LifecycleHistory(context.Background(), f.db.R, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for i := len(es) - 1; i >= 0; i-- {
+		parts = append(parts, es[i].ToStatus)
+	}
+	return strings.Join(parts, "→")
 }

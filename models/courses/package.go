@@ -211,6 +211,11 @@ func PostSale(ctx context.Context, tx *gorm.DB, now time.Time, r models.Rules, i
 	if err := joinCourse(ctx, tx, now, c.ID, in.MemberID); err != nil {
 		return nil, err
 	}
+	// Conversion: a prospect's first package enrols them.
+	if _, err := models.AdvanceLifecycle(ctx, tx, now, in.Actor, in.MemberID, []string{models.LifecycleProspect},
+		models.LifecycleEnrolled, fmt.Sprintf("class-hour package #%d", p.ID)); err != nil {
+		return nil, err
+	}
 	if err := models.Audit(ctx, tx, now, in.Actor, "course.package_sell", "class_hour_package", p.ID,
 		fmt.Sprintf("course=%d hours=%d bonus=%d paid=%d purchase=%d", c.ID, in.Hours, in.BonusHours, pr.Paid, pr.ID)); err != nil {
 		return nil, err

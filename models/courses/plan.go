@@ -164,6 +164,10 @@ func PostPlan(ctx context.Context, tx *gorm.DB, now time.Time, loc *time.Locatio
 		return nil, fmt.Errorf("courses: plan: %w", err)
 	}
 	p.JournalID, p.AccountID = jid, acct.ID
+	if _, err := models.AdvanceLifecycle(ctx, tx, now, in.Actor, in.MemberID, []string{models.LifecycleProspect},
+		models.LifecycleEnrolled, fmt.Sprintf("year plan #%d", p.ID)); err != nil {
+		return nil, err
+	}
 	if err := models.Audit(ctx, tx, now, in.Actor, "year_plan.create", "year_plan", p.ID,
 		fmt.Sprintf("member=%d years=%d deposit=%d method=%s", in.MemberID, in.Years, in.Deposit, in.Method)); err != nil {
 		return nil, err
