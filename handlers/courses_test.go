@@ -193,6 +193,19 @@ func TestCourseWebFlow(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "已更正，剩余 9 课时") {
 			t.Fatalf("correct: %d %s", resp.StatusCode, body)
 		}
+		// A prospect's trial lesson is on the roll call too, and is marked there.
+		trial, err := courses.BookTrial(context.Background(), db, s.a.Clock.Now(), apptest.Shanghai, models.Actor{Type: "staff", ID: s.cashier.ID},
+			nil, s.course, s.hong, "2026-11-02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, body = teacher.Get(roll); !strings.Contains(body, "今日试听") {
+			t.Fatalf("no trials on the roll call: %s", body)
+		}
+		resp, body = teacher.HX(http.MethodPost, fmt.Sprintf("%s/trials/%d", roll, trial.ID), url.Values{"attended": {"1"}})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "已到场试听") {
+			t.Fatalf("trial mark: %d %s", resp.StatusCode, body)
+		}
 		// The parent's notice after the lesson.
 		var data string
 		db.R.Raw(`SELECT data FROM outbox WHERE member_id = ? AND event = ?`, s.ming, courses.EventConsumed).Scan(&data)

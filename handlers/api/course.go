@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -140,6 +141,26 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 		Summary:   "The course and its enrolment list (for the teacher)",
 		Responses: Resp{200: Obj(Props{"course": exclusive, "enrolments": Arr(enrolment)}), 401: Problem(), 403: Problem(), 404: Problem()},
 	}, courseReaders, h.exclusiveList)
+	trial := Obj(Props{"id": Int(), "course_id": Int(), "member_id": Int(), "on": Str(),
+		"status": Enum(courses.TrialBooked, courses.TrialAttended, courses.TrialNoShow), "created_at": Str(), "marked_at": Str(), "name": Str()})
+	doc.Route(r, fiber.MethodPost, "/courses/:id/trials", Op{
+		Summary:   "Book a trial lesson (试听) for a prospect on a lesson day in the next 60 days",
+		Request:   Obj(Props{"member_id": Int(), "on": Str()}, "member_id", "on"),
+		Responses: Resp{201: trial, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, courseReaders, h.trialCreate)
+	doc.Route(r, fiber.MethodPost, "/trials/:id/attendance", Op{
+		Summary:   "Mark whether the prospect came to the trial lesson (on or after its day)",
+		Request:   Obj(Props{"attended": Bool()}, "attended"),
+		Responses: Resp{200: trial, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+	}, rollCallers, h.trialMark)
+	doc.Route(r, fiber.MethodGet, "/prospects/funnel", Op{
+		Summary: "The prospect pipeline over [from, to) (school days, default the last 30): new prospects, trials booked " +
+			"and attended, conversions (prospect → enrolled), activations (first lesson), graduations, churn",
+		Query: []string{"from", "to", "campus_id"},
+		Responses: Resp{200: Obj(Props{"from": Str(), "to": Str(), "new_prospects": Int(), "trials_booked": Int(),
+			"trials_attended": Int(), "converted": Int(), "activated": Int(), "graduated": Int(), "churned": Int()}),
+			401: Problem(), 403: Problem(), 422: Problem()},
+	}, courseAdmins, h.funnelShow)
 	doc.Route(r, fiber.MethodPost, "/attendance/:id/corrections", Op{
 		Summary:    "Correct a mark with new ledger entries: present → leave/absent gives the hours back, the reverse consumes them",
 		Idempotent: true,
@@ -483,4 +504,86 @@ func (h handler) exclusiveList(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"course": e, "enrolments": ens})
+}
+
+type trialRequest struct {
+	MemberID int64  `json:"member_id"`
+	On       string `json:"on"`
+}
+
+func (h handler) trialCreate(c *fiber.Ctx) error {
+	id, err := ledgerParamID(c, courses.ErrCourseNotFound)
+	if err != nil {
+		return err
+	}
+	var req trialRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	t, err := courses.BookTrial(c.UserContext(), h.DB, h.Now(), h.Loc, render.Actor(c), render.User(c), id, req.MemberID, req.On)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(t)
+}
+
+type trialMarkRequest struct {
+	Attended *bool `json:"attended"`
+}
+
+func (h handler) trialMark(c *fiber.Ctx) error {
+	id, err := ledgerParamID(c, courses.ErrTrialNotFound)
+	if err != nil {
+		return err
+	}
+	var req trialMarkRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if req.Attended == nil {
+		return models.Invalid(map[string]string{"attended": "err.required"})
+	}
+	t, err := courses.MarkTrial(c.UserContext(), h.DB, h.Now(), h.Loc, render.Actor(c), render.User(c), id, *req.Attended)
+	if err != nil {
+		return err
+	}
+	return c.JSON(t)
+}
+
+func (h handler) funnelShow(c *fiber.Ctx) error {
+	today := h.Now().In(h.Loc)
+	day := func(k string, def time.Time) (time.Time, error) {
+		s := c.Query(k)
+		if s == "" {
+			return def, nil
+		}
+		d, err := time.ParseInLocation(time.DateOnly, s, h.Loc)
+		if err != nil {
+			return d, models.Invalid(map[string]string{k: "courses.err.bad_day"})
+		}
+		return d, nil
+	}
+	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Loc)
+	from, err := day("from", midnight.AddDate(0, 0, -30))
+	if err != nil {
+		return err
+	}
+	to, err := day("to", midnight.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	scope := courses.VisibleCampuses(render.User(c))
+	if cid, _ := strconv.ParseInt(c.Query("campus_id"), 10, 64); cid > 0 {
+		if !render.User(c).CanSeeCampus(cid) {
+			return models.ErrForbidden
+		}
+		scope = []int64{cid}
+	}
+	f, err := courses.ProspectFunnel(c.UserContext(), h.DB.R, scope, from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "new_prospects": f.NewProspects,
+		"trials_booked": f.TrialsBooked, "trials_attended": f.TrialsAttended, "converted": f.Converted,
+		"activated": f.Activated, "graduated": f.Graduated, "churned": f.Churned})
 }

@@ -158,6 +158,21 @@ func TestCourseAPI(t *testing.T) {
 		if es := out["enrolments"].([]any); len(es) != 1 || es[0].(map[string]any)["name"] != "王阿姨" {
 			t.Fatalf("enrolments: %v", out)
 		}
+		// A trial lesson for a prospect and the funnel.
+		resp, out = a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/courses/%d/trials", course), w.token, "", map[string]any{"member_id": ming, "on": "2026-11-02"})
+		apptest.Status(t, resp, http.StatusCreated, out)
+		resp, out = a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/trials/%d/attendance", num(out["id"])), teacher, "", map[string]any{"attended": true})
+		apptest.Status(t, resp, http.StatusOK, out)
+		if out["status"] != "attended" {
+			t.Fatalf("trial: %v", out)
+		}
+		resp, out = a.API(t, http.MethodGet, "/api/v1/prospects/funnel", admin, "", nil)
+		apptest.Status(t, resp, http.StatusOK, out)
+		if out["trials_booked"] != float64(1) || out["trials_attended"] != float64(1) {
+			t.Fatalf("funnel: %v", out)
+		}
+		resp, out = a.API(t, http.MethodGet, "/api/v1/prospects/funnel", teacher, "", nil)
+		apptest.Status(t, resp, http.StatusForbidden, out)
 		rep, err := models.Verify(context.Background(), db)
 		if err != nil || !rep.Clean() {
 			t.Fatalf("verify: %v %v", err, rep.Problems)

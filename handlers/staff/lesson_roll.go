@@ -23,12 +23,22 @@ type lessons struct{ *render.Deps }
 //	GET  /staff/lessons/:id?on=YYYY-MM-DD        a course's roll call for a day (default today)
 //	POST /staff/lessons/:id/marks                mark a child (member_id, status, on)
 //	POST /staff/lessons/:id/marks/:aid/correct   correct a mark (status)
+//	POST /staff/lessons/:id/trials/:tid          mark a trial lesson (attended=1|0)
 func RegisterLessons(r fiber.Router, d *render.Deps) {
 	h := lessons{d}
 	r.Get("/lessons", h.list)
 	r.Get("/lessons/:id", h.roll)
 	r.Post("/lessons/:id/marks", h.mark)
 	r.Post("/lessons/:id/marks/:aid/correct", h.correct)
+	r.Post("/lessons/:id/trials/:tid", h.trialMark)
+}
+
+// trialRow is a prospect's trial lesson on the roll call.
+type trialRow struct {
+	T      courses.Trial
+	Course *courses.Course
+	CSRF   string
+	Msg    string
 }
 
 // rollRow is one child's card on the roll call.
@@ -98,10 +108,18 @@ func (h lessons) roll(c *fiber.Ctx) error {
 	for i, e := range entries {
 		rows[i] = rollRow{E: e, Course: co, Day: day, CSRF: csrf}
 	}
+	trials, err := courses.DayTrials(c.UserContext(), h.DB.R, co.ID, day)
+	if err != nil {
+		return err
+	}
+	trows := make([]trialRow, len(trials))
+	for i, t := range trials {
+		trows[i] = trialRow{T: t, Course: co, CSRF: csrf}
+	}
 	d, _ := time.ParseInLocation(time.DateOnly, day, h.Loc)
 	return h.Page(c, fiber.StatusOK, "courses/roll", "", render.View{Title: co.Name, D: fiber.Map{"Course": co,
 		"Day": day, "Today": h.Now().In(h.Loc).Format(time.DateOnly), "Weekday": int(d.Weekday()), "Rows": rows,
-		"LessonDay": co.MeetsOn(d)}})
+		"LessonDay": co.MeetsOn(d), "Trials": trows}})
 }
 
 // row answers a mark: the child's card for htmx, else back to the roll call.
@@ -190,4 +208,33 @@ func (h lessons) correct(c *fiber.Ctx) error {
 		return err
 	}
 	return h.row(c, fiber.StatusOK, co, day, res.MemberID, h.T(c, "courses.roll.corrected", res.HoursLeft), true)
+}
+
+func (h lessons) trialMark(c *fiber.Ctx) error {
+	co, err := h.course(c)
+	if err != nil {
+		return err
+	}
+	tid, err := strconv.ParseInt(c.Params("tid"), 10, 64)
+	if err != nil || tid <= 0 {
+		return courses.ErrTrialNotFound
+	}
+	t, err := courses.MarkTrial(c.UserContext(), h.DB, h.Now(), h.Loc, render.Actor(c), render.User(c), tid, c.FormValue("attended") == "1")
+	if err != nil {
+		return err
+	}
+	if !render.IsFragmentRequest(c) {
+		return render.Redirect(c, "/staff/lessons/"+strconv.FormatInt(co.ID, 10)+"?on="+t.OnDay)
+	}
+	ts, err := courses.DayTrials(c.UserContext(), h.DB.R, co.ID, t.OnDay)
+	if err != nil {
+		return err
+	}
+	csrf, _ := c.Locals(render.LocalCSRF).(string)
+	for _, x := range ts {
+		if x.ID == t.ID {
+			return h.Page(c, fiber.StatusOK, "courses/roll", "trial-row-frag", render.View{D: trialRow{T: x, Course: co, CSRF: csrf}})
+		}
+	}
+	return courses.ErrTrialNotFound
 }
