@@ -161,6 +161,13 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 			"trials_attended": Int(), "converted": Int(), "activated": Int(), "graduated": Int(), "churned": Int()}),
 			401: Problem(), 403: Problem(), 422: Problem()},
 	}, courseAdmins, h.funnelShow)
+	doc.Route(r, fiber.MethodGet, "/courses/renewals", Op{
+		Summary: "Renewal (续班) per course over a term [from, to): students who attended a lesson, and those who " +
+			"bought the course's hours again after it (with campus and teacher, for the reports)",
+		Query: []string{"from", "to", "campus_id"},
+		Responses: Resp{200: Obj(Props{"from": Str(), "to": Str(), "courses": Arr(Obj(Props{"course_id": Int(), "name": Str(),
+			"campus_id": Int(), "teacher_id": Int(), "students": Int(), "renewed": Int()}))}), 401: Problem(), 403: Problem(), 422: Problem()},
+	}, courseAdmins, h.renewalList)
 	doc.Route(r, fiber.MethodPost, "/attendance/:id/corrections", Op{
 		Summary:    "Correct a mark with new ledger entries: present → leave/absent gives the hours back, the reverse consumes them",
 		Idempotent: true,
@@ -550,7 +557,9 @@ func (h handler) trialMark(c *fiber.Ctx) error {
 	return c.JSON(t)
 }
 
-func (h handler) funnelShow(c *fiber.Ctx) error {
+// period reads ?from= and ?to= (school days; default the last 30 days to
+// today inclusive) and ?campus_id= within the caller's campuses.
+func (h handler) period(c *fiber.Ctx) (time.Time, time.Time, []int64, error) {
 	today := h.Now().In(h.Loc)
 	day := func(k string, def time.Time) (time.Time, error) {
 		s := c.Query(k)
@@ -566,18 +575,41 @@ func (h handler) funnelShow(c *fiber.Ctx) error {
 	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Loc)
 	from, err := day("from", midnight.AddDate(0, 0, -30))
 	if err != nil {
-		return err
+		return from, from, nil, err
 	}
 	to, err := day("to", midnight.AddDate(0, 0, 1))
 	if err != nil {
-		return err
+		return from, to, nil, err
 	}
 	scope := courses.VisibleCampuses(render.User(c))
 	if cid, _ := strconv.ParseInt(c.Query("campus_id"), 10, 64); cid > 0 {
 		if !render.User(c).CanSeeCampus(cid) {
-			return models.ErrForbidden
+			return from, to, nil, models.ErrForbidden
 		}
 		scope = []int64{cid}
+	}
+	return from, to, scope, nil
+}
+
+func (h handler) renewalList(c *fiber.Ctx) error {
+	from, to, scope, err := h.period(c)
+	if err != nil {
+		return err
+	}
+	rows, err := courses.Renewals(c.UserContext(), h.DB.R, scope, from, to, h.Loc)
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []courses.RenewalRow{}
+	}
+	return c.JSON(fiber.Map{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly), "courses": rows})
+}
+
+func (h handler) funnelShow(c *fiber.Ctx) error {
+	from, to, scope, err := h.period(c)
+	if err != nil {
+		return err
 	}
 	f, err := courses.ProspectFunnel(c.UserContext(), h.DB.R, scope, from, to)
 	if err != nil {

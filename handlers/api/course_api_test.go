@@ -171,6 +171,13 @@ func TestCourseAPI(t *testing.T) {
 		if out["trials_booked"] != float64(1) || out["trials_attended"] != float64(1) {
 			t.Fatalf("funnel: %v", out)
 		}
+		resp, out = a.API(t, http.MethodGet, "/api/v1/courses/renewals?from=2026-11-01&to=2026-12-01", admin, "", nil)
+		apptest.Status(t, resp, http.StatusOK, out)
+		if cs := out["courses"].([]any); len(cs) != 1 || cs[0].(map[string]any)["students"] != float64(1) {
+			t.Fatalf("renewals: %v", out)
+		}
+		resp, out = a.API(t, http.MethodGet, "/api/v1/prospects/funnel?from=nope", admin, "", nil)
+		apptest.Status(t, resp, http.StatusUnprocessableEntity, out)
 		resp, out = a.API(t, http.MethodGet, "/api/v1/prospects/funnel", teacher, "", nil)
 		apptest.Status(t, resp, http.StatusForbidden, out)
 		rep, err := models.Verify(context.Background(), db)

@@ -235,9 +235,32 @@ func notifyConsumed(ctx context.Context, tx *gorm.DB, now time.Time, loc *time.L
 			DedupeKey: fmt.Sprintf("%s:%d:%d", EventRenewal, attendanceID, left)}); err != nil {
 			return err
 		}
+		for _, h := range renewalHooks {
+			if err := h(ctx, tx, now, RenewalDue{MemberID: memberID, Course: *c, HoursLeft: left}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
+
+// RenewalDue is a member whose hours of a course just reached the renewal mark.
+type RenewalDue struct {
+	MemberID  int64
+	Course    Course // its TeacherID is who should call
+	HoursLeft int64
+}
+
+// RenewalHook runs in the lesson's transaction when a member's hours reach
+// the renewal mark: the follow-up task of issue 13 (kind "renewal", for the
+// course's teacher or the consultant) is made here when wired in cmd.
+type RenewalHook func(ctx context.Context, tx *gorm.DB, now time.Time, r RenewalDue) error
+
+var renewalHooks []RenewalHook
+
+// RegisterRenewalHook adds a hook called when hours reach the renewal mark.
+// Register at init or in cmd wiring, before serving.
+func RegisterRenewalHook(h RenewalHook) { renewalHooks = append(renewalHooks, h) }
 
 // CorrectAttendance changes a mark's status with new entries, never by
 // editing the old ones: present → leave/absent puts the hours back into the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,21 @@ import (
 var t0 = time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC)
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+
+// renewalsDue records what the renewal hook was told (issue 13's task is wired there).
+var (
+	renewalsMu  sync.Mutex
+	renewalsDue []courses.RenewalDue
+)
+
+func init() {
+	courses.RegisterRenewalHook(func(_ context.Context, _ *gorm.DB, _ time.Time, r courses.RenewalDue) error {
+		renewalsMu.Lock()
+		defer renewalsMu.Unlock()
+		renewalsDue = append(renewalsDue, r)
+		return nil
+	})
+}
 
 type fix struct {
 	db     *models.DB
@@ -219,6 +235,12 @@ func TestPackageLifecycle(t *testing.T) {
 		// 5 → 4 crosses the renewal mark (4): the parent hears it once.
 		if r := f.notices(t, xiaohong, courses.EventRenewal); len(r) != 1 || r[0]["left"] != float64(4) {
 			t.Fatalf("renewal notice: %v", r)
+		}
+		renewalsMu.Lock()
+		last := renewalsDue[len(renewalsDue)-1]
+		renewalsMu.Unlock()
+		if last.MemberID != xiaohong || last.HoursLeft != 4 || last.Course.ID != f.course.ID {
+			t.Fatalf("renewal hook: %+v", last)
 		}
 		if lc := f.lifecycle(t, xiaohong); lc != "prospect→enrolled→active" {
 			t.Fatalf("the first lesson: %s", lc)
