@@ -235,6 +235,26 @@ func TestCourseWebFlow(t *testing.T) {
 		if _, body = desk.Get(resp.Header.Get("Location")); !strings.Contains(body, "已退 47 课时，退款 ¥4,700.00") {
 			t.Fatalf("after the refund: %s", body)
 		}
+		// An academic-year plan at the desk: the deposit is taken, then forfeited on leaving early.
+		key = keyRe.FindStringSubmatch(body)[1]
+		resp, body = desk.PostForm("/cashier/members/"+ming+"/plans", url.Values{"key": {key}, "years": {"6"}, "deposit": {"3000"}, "method": {"wechat"}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+		if _, body = desk.Get(resp.Header.Get("Location")); !strings.Contains(body, "已报名 6 年学年制，收取保证金 ¥3,000.00") ||
+			!strings.Contains(body, "2026-11-02 – 2032-11-02") {
+			t.Fatalf("after enrolling: %s", body)
+		}
+		var plan int64
+		db.R.Raw(`SELECT id FROM year_plans WHERE member_id = ?`, s.ming).Scan(&plan)
+		key = keyRe.FindStringSubmatch(body)[1]
+		resp, body = desk.PostForm(fmt.Sprintf("/cashier/plans/%d/close", plan), url.Values{"key": {key}, "status": {"left"}, "reason": {""}})
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("leaving without a reason: %d", resp.StatusCode)
+		}
+		resp, body = desk.PostForm(fmt.Sprintf("/cashier/plans/%d/close", plan), url.Values{"key": {key}, "status": {"left"}, "reason": {"搬家"}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+		if _, body = desk.Get(resp.Header.Get("Location")); !strings.Contains(body, "已退出学年制，保证金 ¥3,000.00 不予退还") {
+			t.Fatalf("after leaving: %s", body)
+		}
 		s.verify(t)
 	})
 }

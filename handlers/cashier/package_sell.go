@@ -23,11 +23,15 @@ type packages struct{ handler }
 //	GET  /cashier/members/:id/packages   the member's packages and the sale form
 //	POST /cashier/members/:id/packages   preview (action=preview) or sell a package
 //	POST /cashier/packages/:id/refund    refund the hours left of a package
+//	POST /cashier/members/:id/plans      enrol in an academic-year plan (deposit, method, years)
+//	POST /cashier/plans/:id/close        complete (deposit back) or leave (deposit forfeited) a plan
 func RegisterPackages(r fiber.Router, d *render.Deps) {
 	h := packages{handler{d}}
 	r.Get("/members/:id/packages", h.show)
 	r.Post("/members/:id/packages", h.sell)
 	r.Post("/packages/:id/refund", h.refund)
+	r.Post("/members/:id/plans", h.planCreate)
+	r.Post("/plans/:id/close", h.planClose)
 }
 
 // packageMethods are the ways a package may be paid, in the form's order.
@@ -57,6 +61,8 @@ type packagePage struct {
 	Methods  []string
 	Shift    *models.Shift
 	Honorary bool // a lifetime honorary member (终身荣誉学员)
+	Plans    []courses.Plan
+	Today    string
 	// RefundKey is the idempotency key of the refund forms on this render.
 	RefundKey string
 }
@@ -77,7 +83,8 @@ func (h packages) page(c *fiber.Ctx, status int, id int64, f *saleForm, v render
 	if d.Packages, err = courses.MemberPackages(ctx, h.DB.R, id); err != nil {
 		return err
 	}
-	if _, d.Honorary, err = courses.MemberPlans(ctx, h.DB.R, id); err != nil {
+	d.Today = h.Now().In(h.Loc).Format("2006-01-02")
+	if d.Plans, d.Honorary, err = courses.MemberPlans(ctx, h.DB.R, id); err != nil {
 		return err
 	}
 	if d.Shift, err = h.shift(c); err != nil {
@@ -105,6 +112,12 @@ func (h packages) show(c *fiber.Ctx) error {
 		v.Flash, v.FlashKind = h.T(c, "courses.desk.sold", c.Query("course"), c.Query("hours"), c.Query("left")), "ok"
 	case "refunded":
 		v.Flash, v.FlashKind = h.T(c, "courses.desk.refunded", c.Query("hours"), models.Yuan(parseInt(c.Query("amount")))), "ok"
+	case "plan":
+		v.Flash, v.FlashKind = h.T(c, "courses.plan.enrolled", c.Query("years"), models.Yuan(parseInt(c.Query("deposit")))), "ok"
+	case "completed":
+		v.Flash, v.FlashKind = h.T(c, "courses.plan.completed_ok", models.Yuan(parseInt(c.Query("deposit")))), "ok"
+	case "left":
+		v.Flash, v.FlashKind = h.T(c, "courses.plan.left_ok", models.Yuan(parseInt(c.Query("deposit")))), "ok"
 	}
 	return h.page(c, fiber.StatusOK, id, nil, v)
 }
@@ -319,5 +332,101 @@ func (h packages) refund(c *fiber.Ctx) error {
 	}
 	q := url.Values{"ok": {"refunded"}, "hours": {strconv.FormatInt(res.HoursRefunded+res.BonusForfeited, 10)},
 		"amount": {strconv.FormatInt(res.Amount, 10)}}
+	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(p.MemberID, 10)+"/packages?"+q.Encode())
+}
+
+// planCreate enrols the member in an academic-year plan; the deposit is
+// taken by the method chosen and held apart until the plan ends.
+func (h packages) planCreate(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	years, _ := strconv.Atoi(c.FormValue("years"))
+	deposit, _, ok := parseFen(c.FormValue("deposit"))
+	fail := func(status int, msg string) error {
+		return h.page(c, status, id, nil, render.View{Flash: msg, FlashKind: "error"})
+	}
+	if !ok {
+		return fail(fiber.StatusUnprocessableEntity, h.T(c, "err.ledger_bad_amount"))
+	}
+	key := c.FormValue("key")
+	if !models.ValidIdempotencyKey(key) {
+		return fail(fiber.StatusUnprocessableEntity, h.T(c, "err.cashier_stale_form"))
+	}
+	s, err := h.shift(c)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return fail(fiber.StatusConflict, h.T(c, "err.shift_none"))
+	}
+	method := c.FormValue("method")
+	out, err := courses.EnrolPlan(c.UserContext(), h.DB, h.Now(), h.Loc, models.Idem{Scope: scope(c), Key: key,
+		Hash: models.RequestHash([]byte("desk-plan"), []byte(c.Params("id")), []byte(strconv.Itoa(years)),
+			[]byte(strconv.FormatInt(deposit, 10)), []byte(method))},
+		courses.PlanInput{MemberID: id, Years: years, Deposit: deposit, Method: method, Actor: actor(c, s), User: render.User(c)})
+	if e, ok := models.AsError(err); ok {
+		msg := h.T(c, e.Key, e.Args...)
+		for _, v := range h.FieldErrors(c, err) {
+			msg = v
+		}
+		return fail(fiber.StatusUnprocessableEntity, msg)
+	}
+	if err != nil {
+		return err
+	}
+	var p courses.PlanResult
+	if err := json.Unmarshal(out.Body, &p); err != nil {
+		return err
+	}
+	q := url.Values{"ok": {"plan"}, "years": {strconv.Itoa(p.Years)}, "deposit": {strconv.FormatInt(p.Deposit, 10)}}
+	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(id, 10)+"/packages?"+q.Encode())
+}
+
+// planClose completes a plan (the deposit is paid back) or records that the
+// child left early (the deposit is forfeited, with the reason).
+func (h packages) planClose(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	status, reason, key := c.FormValue("status"), strings.TrimSpace(c.FormValue("reason")), c.FormValue("key")
+	if status != courses.PlanCompleted && status != courses.PlanLeft {
+		return fiber.ErrBadRequest
+	}
+	s, err := h.shift(c)
+	if err != nil {
+		return err
+	}
+	out, err := courses.FinishPlan(c.UserContext(), h.DB, h.Now(), h.Loc, models.Idem{Scope: scope(c), Key: key,
+		Hash: models.RequestHash([]byte("desk-plan-close"), []byte(c.Params("id")), []byte(status), []byte(reason))},
+		actor(c, s), render.User(c), id, status, reason)
+	if e, ok := models.AsError(err); ok {
+		if e.Kind == models.KindNotFound {
+			return err
+		}
+		var memberID int64
+		if ps, _ := courses.GetPlan(c.UserContext(), h.DB.R, id); ps != nil {
+			memberID = ps.MemberID
+		}
+		msg := h.T(c, e.Key, e.Args...)
+		for _, v := range h.FieldErrors(c, err) {
+			msg = v
+		}
+		status := fiber.StatusUnprocessableEntity
+		if e.Kind == models.KindConflict {
+			status = fiber.StatusConflict
+		}
+		return h.page(c, status, memberID, nil, render.View{Flash: msg, FlashKind: "error"})
+	}
+	if err != nil {
+		return err
+	}
+	var p courses.PlanResult
+	if err := json.Unmarshal(out.Body, &p); err != nil {
+		return err
+	}
+	q := url.Values{"ok": {p.Status}, "deposit": {strconv.FormatInt(p.Deposit, 10)}}
 	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(p.MemberID, 10)+"/packages?"+q.Encode())
 }

@@ -302,3 +302,14 @@ func MemberPlans(ctx context.Context, db *gorm.DB, memberID int64) ([]Plan, bool
 	}
 	return ps, n > 0, nil
 }
+
+// GetPlan loads a plan.
+func GetPlan(ctx context.Context, db *gorm.DB, id int64) (*Plan, error) {
+	var p Plan
+	if res := db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&p); res.Error != nil {
+		return nil, fmt.Errorf("courses: get plan: %w", res.Error)
+	} else if res.RowsAffected == 0 {
+		return nil, ErrPlanNotFound
+	}
+	return &p, nil
+}
