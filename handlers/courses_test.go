@@ -235,7 +235,25 @@ func TestCourseWebFlow(t *testing.T) {
 		if _, body = desk.Get(resp.Header.Get("Location")); !strings.Contains(body, "已退 47 课时，退款 ¥4,700.00") {
 			t.Fatalf("after the refund: %s", body)
 		}
+		// A points-exclusive course: the admin adds it, the desk takes a seat in points.
+		resp, body = admin.PostForm("/admin/exclusive-courses", url.Values{"campus_id": {fmt.Sprint(s.campus)}, "name": {"绘本剧"},
+			"hours": {"8"}, "sessions": {"4"}, "capacity": {"20"}, "min_to_open": {"5"}, "starts_on": {"2026-11-20"}, "price": {"800"},
+			"points_silver": {"50"}, "points_gold": {"40"}, "points_platinum": {"30"}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+		var ex int64
+		db.R.Raw(`SELECT id FROM exclusive_courses WHERE name = '绘本剧'`).Scan(&ex)
+		_, body = desk.Get(path)
+		key = keyRe.FindStringSubmatch(body)[1]
+		resp, body = desk.PostForm(fmt.Sprintf("/cashier/members/%s/exclusive/%d", ming, ex), url.Values{"key": {key}})
+		apptest.Status(t, resp, http.StatusSeeOther, body)
+		if _, body = desk.Get(resp.Header.Get("Location")); !strings.Contains(body, "已报名「绘本剧」，冻结 50 积分") {
+			t.Fatalf("after the seat: %s", body)
+		}
+		if _, body = admin.Get(fmt.Sprintf("/admin/exclusive-courses/%d", ex)); !strings.Contains(body, "张小明") || !strings.Contains(body, "50 积分") {
+			t.Fatalf("enrolment list: %s", body)
+		}
 		// An academic-year plan at the desk: the deposit is taken, then forfeited on leaving early.
+		_, body = desk.Get(path)
 		key = keyRe.FindStringSubmatch(body)[1]
 		resp, body = desk.PostForm("/cashier/members/"+ming+"/plans", url.Values{"key": {key}, "years": {"6"}, "deposit": {"3000"}, "method": {"wechat"}})
 		apptest.Status(t, resp, http.StatusSeeOther, body)

@@ -20,10 +20,13 @@ type coursesAdmin struct{ members }
 //
 //	GET  /admin/courses   the courses with students and hours held
 //	POST /admin/courses   add a course
+//
+// and the points-exclusive courses (see registerExclusive).
 func RegisterCourses(r fiber.Router, d *render.Deps) {
 	h := coursesAdmin{members{handler: handler{d}}}
 	r.Get("/courses", h.list)
 	r.Post("/courses", h.create)
+	registerExclusive(r, d)
 }
 
 func (h coursesAdmin) page(c *fiber.Ctx, status int, v render.View) error {

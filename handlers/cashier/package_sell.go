@@ -25,6 +25,7 @@ type packages struct{ handler }
 //	POST /cashier/packages/:id/refund    refund the hours left of a package
 //	POST /cashier/members/:id/plans      enrol in an academic-year plan (deposit, method, years)
 //	POST /cashier/plans/:id/close        complete (deposit back) or leave (deposit forfeited) a plan
+//	POST /cashier/members/:id/exclusive/:eid   a seat on a points-exclusive course, paid in points
 func RegisterPackages(r fiber.Router, d *render.Deps) {
 	h := packages{handler{d}}
 	r.Get("/members/:id/packages", h.show)
@@ -32,6 +33,7 @@ func RegisterPackages(r fiber.Router, d *render.Deps) {
 	r.Post("/packages/:id/refund", h.refund)
 	r.Post("/members/:id/plans", h.planCreate)
 	r.Post("/plans/:id/close", h.planClose)
+	r.Post("/members/:id/exclusive/:eid", h.exclusiveEnrol)
 }
 
 // packageMethods are the ways a package may be paid, in the form's order.
@@ -63,6 +65,8 @@ type packagePage struct {
 	Honorary bool // a lifetime honorary member (终身荣誉学员)
 	Plans    []courses.Plan
 	Today    string
+	// Exclusive are the open points-exclusive courses at the member's campus.
+	Exclusive []courses.ExclusiveRow
 	// RefundKey is the idempotency key of the refund forms on this render.
 	RefundKey string
 }
@@ -84,6 +88,15 @@ func (h packages) page(c *fiber.Ctx, status int, id int64, f *saleForm, v render
 		return err
 	}
 	d.Today = h.Now().In(h.Loc).Format("2006-01-02")
+	ex, err := courses.ListExclusive(ctx, h.DB.R, []int64{m.CampusID})
+	if err != nil {
+		return err
+	}
+	for _, e := range ex {
+		if e.Status == courses.ExclusiveOpen && e.StartsOn > d.Today {
+			d.Exclusive = append(d.Exclusive, e)
+		}
+	}
 	if d.Plans, d.Honorary, err = courses.MemberPlans(ctx, h.DB.R, id); err != nil {
 		return err
 	}
@@ -116,6 +129,8 @@ func (h packages) show(c *fiber.Ctx) error {
 		v.Flash, v.FlashKind = h.T(c, "courses.plan.enrolled", c.Query("years"), models.Yuan(parseInt(c.Query("deposit")))), "ok"
 	case "completed":
 		v.Flash, v.FlashKind = h.T(c, "courses.plan.completed_ok", models.Yuan(parseInt(c.Query("deposit")))), "ok"
+	case "seat":
+		v.Flash, v.FlashKind = h.T(c, "courses.exclusive.seat_ok", c.Query("course"), c.Query("points")), "ok"
 	case "left":
 		v.Flash, v.FlashKind = h.T(c, "courses.plan.left_ok", models.Yuan(parseInt(c.Query("deposit")))), "ok"
 	}
@@ -429,4 +444,50 @@ func (h packages) planClose(c *fiber.Ctx) error {
 	}
 	q := url.Values{"ok": {p.Status}, "deposit": {strconv.FormatInt(p.Deposit, 10)}}
 	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(p.MemberID, 10)+"/packages?"+q.Encode())
+}
+
+// exclusiveEnrol takes a seat for the member, the member's points held at
+// the tier's price until the course opens (or given back if it does not).
+func (h packages) exclusiveEnrol(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	eid, err := strconv.ParseInt(c.Params("eid"), 10, 64)
+	if err != nil || eid <= 0 {
+		return courses.ErrExclusiveNotFound
+	}
+	key := c.FormValue("key")
+	fail := func(status int, msg string) error {
+		return h.page(c, status, id, nil, render.View{Flash: msg, FlashKind: "error"})
+	}
+	if !models.ValidIdempotencyKey(key) {
+		return fail(fiber.StatusUnprocessableEntity, h.T(c, "err.cashier_stale_form"))
+	}
+	s, err := h.shift(c)
+	if err != nil {
+		return err
+	}
+	out, err := courses.Enrol(c.UserContext(), h.DB, h.Now(), h.Loc, models.Idem{Scope: scope(c), Key: key,
+		Hash: models.RequestHash([]byte("desk-exclusive"), []byte(c.Params("id")), []byte(c.Params("eid")))},
+		courses.EnrolInput{CourseID: eid, MemberID: id, Actor: actor(c, s), User: render.User(c)})
+	if e, ok := models.AsError(err); ok {
+		if e.Kind == models.KindNotFound {
+			return err
+		}
+		return fail(fiber.StatusConflict, h.T(c, e.Key, e.Args...))
+	}
+	if err != nil {
+		return err
+	}
+	var en courses.Enrolment
+	if err := json.Unmarshal(out.Body, &en); err != nil {
+		return err
+	}
+	var name string
+	if ex, _, err := courses.Enrolments(c.UserContext(), h.DB.R, nil, eid); err == nil {
+		name = ex.Name
+	}
+	q := url.Values{"ok": {"seat"}, "course": {name}, "points": {strconv.FormatInt(en.Points, 10)}}
+	return render.Redirect(c, "/cashier/members/"+strconv.FormatInt(id, 10)+"/packages?"+q.Encode())
 }

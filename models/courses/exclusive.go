@@ -431,3 +431,32 @@ func Enrolments(ctx context.Context, db *gorm.DB, u *models.StaffUser, courseID 
 	}
 	return &e, out, nil
 }
+
+// ExclusiveRow is an exclusive course with how many seats are taken.
+type ExclusiveRow struct {
+	Exclusive
+	CampusName string `json:"campus_name"`
+	Taken      int64  `json:"taken"`
+}
+
+// ListExclusive lists the exclusive courses of the given campuses (nil: all),
+// the open ones first by start date.
+func ListExclusive(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]ExclusiveRow, error) {
+	q := `SELECT e.*, COALESCE(cp.name, '') AS campus_name,
+		(SELECT COUNT(*) FROM exclusive_enrolments x WHERE x.course_id = e.id AND x.status = 'enrolled') AS taken
+		FROM exclusive_courses e LEFT JOIN campuses cp ON cp.id = e.campus_id`
+	args := []any{}
+	if campusIDs != nil {
+		if len(campusIDs) == 0 {
+			return nil, nil
+		}
+		q += ` WHERE e.campus_id IN ?`
+		args = append(args, campusIDs)
+	}
+	var rows []ExclusiveRow
+	if err := db.WithContext(ctx).Raw(q+` ORDER BY CASE WHEN e.status = 'open' THEN 0 ELSE 1 END, e.starts_on, e.id`, args...).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("courses: list exclusive: %w", err)
+	}
+	return rows, nil
+}
