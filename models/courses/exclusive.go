@@ -396,6 +396,13 @@ func settle(ctx context.Context, tx *gorm.DB, now time.Time, id int64) (bool, in
 			EnrolRefunded, now, en.ID).Error; err != nil {
 			return false, 0, err
 		}
+		if en.MemberID != nil {
+			if err := models.EnqueueNotice(ctx, tx, now, models.Notice{Event: EventExclusiveCancelled, MemberID: *en.MemberID,
+				Data:      map[string]any{"course": e.Name, "minimum": e.MinToOpen, "points": en.Points},
+				DedupeKey: fmt.Sprintf("%s:%d", EventExclusiveCancelled, en.ID)}); err != nil {
+				return false, 0, err
+			}
+		}
 	}
 	if err := tx.WithContext(ctx).Exec(`UPDATE exclusive_courses SET status = ?, settled_at = ? WHERE id = ?`,
 		ExclusiveCancelled, now, id).Error; err != nil {

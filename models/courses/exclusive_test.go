@@ -77,6 +77,12 @@ func TestExclusiveCourseBelowMinimumRefundsEveryone(t *testing.T) {
 		if b := f.pointsOf(t, ming); b != 5000 {
 			t.Fatalf("points back: %d, want 5000", b)
 		}
+		if n := f.notices(t, ming, courses.EventExclusiveCancelled); len(n) != 1 || n[0]["points"] != float64(3000) || n[0]["course"] != "绘本剧" {
+			t.Fatalf("cancellation notice: %v", n)
+		}
+		if n := f.notices(t, hong, courses.EventExclusiveCancelled); len(n) != 0 {
+			t.Fatalf("the opened course's member was told it was cancelled: %v", n)
+		}
 		if b := f.pointsOf(t, hong); b != 2000 {
 			t.Fatalf("the opened course kept its points: %d, want 2000", b)
 		}

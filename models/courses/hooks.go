@@ -21,6 +21,8 @@ const (
 const (
 	EventConsumed = "class_hours"   // after each lesson: hours consumed and left
 	EventRenewal  = "class_renewal" // the hours left reached the course's renewal mark
+	// EventExclusiveCancelled: a points-exclusive course did not open; the points are back.
+	EventExclusiveCancelled = "exclusive_cancelled"
 )
 
 // The core learns about class hours here, at init: the notices, the refund
@@ -39,6 +41,12 @@ func init() {
 			"zh-CN": {"续费提醒", "【{{school}}】{{guardian}}您好，{{member}}的{{course}}课仅剩 {{left}} 课时，为不影响上课，请及时续费。"},
 			"zh-TW": {"續費提醒", "【{{school}}】{{guardian}}您好，{{member}}的{{course}}課僅剩 {{left}} 課時，為不影響上課，請及時續費。"},
 			"en":    {"Time to renew", "[{{school}}] Dear {{guardian}}, {{member}} has only {{left}} hour(s) of {{course}} left. Please renew in time."},
+		})
+	models.RegisterNoticeEvent(models.NoticeEvent{Name: EventExclusiveCancelled, Vars: []string{"course", "minimum", "points"}},
+		map[string][2]string{
+			"zh-CN": {"课程未开班", "【{{school}}】{{guardian}}您好，{{member}}报名的「{{course}}」未满 {{minimum}} 人开班，已取消，冻结的 {{points}} 积分已全部退回。"},
+			"zh-TW": {"課程未開班", "【{{school}}】{{guardian}}您好，{{member}}報名的「{{course}}」未滿 {{minimum}} 人開班，已取消，凍結的 {{points}} 積分已全部退回。"},
+			"en":    {"Course cancelled", "[{{school}}] Dear {{guardian}}, {{course}} did not reach {{minimum}} students and is cancelled: {{member}}'s {{points}} points are back."},
 		})
 	models.RegisterRefundGuard(guardRefund)
 	models.RegisterArrivalHook(consumeOnArrival)
