@@ -14,6 +14,7 @@ import (
 	"starcard/handlers/access"
 	"starcard/handlers/apptest"
 	"starcard/models"
+	"starcard/models/courses"
 	"starcard/models/crm"
 	"starcard/models/dbtest"
 	"starcard/models/security"
@@ -92,6 +93,34 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		"kind": "complaint", "category": "service", "body": "接送时老师态度不好", "channel": "phone"})
 	apptest.Status(t, resp, http.StatusCreated, cp)
 	f.objects[models.ObjectComplaint] = int64(cp["id"].(float64))
+	// Courses: a course, a package of its hours, a lesson attended, a trial,
+	// an academic-year plan and a points-exclusive course, all on campus 1.
+	resp, co := a.API(t, http.MethodPost, "/api/v1/courses", admin, "", map[string]any{"name": "美术", "category": "interest_class",
+		"price_per_hour": 10000, "campus_id": c1.ID})
+	apptest.Status(t, resp, http.StatusCreated, co)
+	course := int64(co["id"].(float64))
+	f.objects[courses.ObjectCourse] = course
+	resp, pk := a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/packages", member), admin, "fx-package", map[string]any{
+		"course_id": course, "hours": 10, "amount": 100000, "payments": []map[string]any{{"method": "cash", "amount": 100000}}})
+	apptest.Status(t, resp, http.StatusCreated, pk)
+	f.objects[courses.ObjectPackage] = int64(pk["id"].(float64))
+	resp, at := a.API(t, http.MethodPost, "/api/v1/attendance", admin, "fx-attendance", map[string]any{
+		"course_id": course, "member_id": member, "on": "2026-11-02", "status": "present"})
+	apptest.Status(t, resp, http.StatusCreated, at)
+	f.objects[courses.ObjectAttendance] = int64(at["id"].(float64))
+	resp, tr := a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/courses/%d/trials", course), admin, "", map[string]any{
+		"member_id": member, "on": "2026-11-09"})
+	apptest.Status(t, resp, http.StatusCreated, tr)
+	f.objects[courses.ObjectTrial] = int64(tr["id"].(float64))
+	resp, pl := a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/plans", member), admin, "fx-plan", map[string]any{
+		"years": 1, "deposit": 50000, "method": "cash"})
+	apptest.Status(t, resp, http.StatusCreated, pl)
+	f.objects[courses.ObjectPlan] = int64(pl["id"].(float64))
+	resp, ex := a.API(t, http.MethodPost, "/api/v1/exclusive-courses", admin, "", map[string]any{"name": "绘本小课", "hours": 8,
+		"capacity": 20, "starts_on": "2026-12-01", "price": 80000, "points_silver": 8000, "points_gold": 7000,
+		"points_platinum": 6000, "campus_id": c1.ID})
+	apptest.Status(t, resp, http.StatusCreated, ex)
+	f.objects[courses.ObjectExclusive] = int64(ex["id"].(float64))
 	// A follow-up task: a logged call with a next date opens one.
 	resp, ct := a.API(t, http.MethodPost, fmt.Sprintf("/api/v1/members/%d/contacts", member), admin, "", map[string]any{
 		"channel": "phone", "content": "开学回访", "outcome": "家长满意", "next_on": "2026-11-20"})

@@ -139,9 +139,15 @@ func Build(d *render.Deps, o Options) (*App, error) {
 	// Who may call each route comes from its line in access.Table.
 	web := root.Group("", middleware.FormLimits(), middleware.CSRF(d), middleware.Staff(d))
 	account.Register(web, d, limit)
-	admin.Register(web.Group("/admin"), d)
-	cashier.Register(web.Group("/cashier"), d)
-	staff.Register(web.Group("/staff"), d)
+	adminGroup := web.Group("/admin")
+	admin.Register(adminGroup, d)
+	admin.RegisterCourses(adminGroup, d) // courses, class hours (models/courses)
+	cashierGroup := web.Group("/cashier")
+	cashier.Register(cashierGroup, d)
+	cashier.RegisterPackages(cashierGroup, d)
+	staffGroup := web.Group("/staff")
+	staff.Register(staffGroup, d)
+	staff.RegisterLessons(staffGroup, d)
 	kiosk.Register(web.Group("/kiosk"), d)
 	// The portal's public forms send SMS codes and create referrals: limit
 	// them per client address as well as per phone (the portal's own rule).

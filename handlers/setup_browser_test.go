@@ -14,25 +14,6 @@ import (
 	"starcard/models/dbtest"
 )
 
-// waitFor waits until sel's text contains want.
-func waitFor(t *testing.T, p *rod.Page, sel, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := ""
-		if el, err := p.Timeout(time.Second).Element(sel); err == nil {
-			got, _ = el.Text()
-		}
-		if strings.Contains(got, want) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s says %q, want %q (at %s)", sel, got, want, p.MustInfo().URL)
-		}
-		time.Sleep(80 * time.Millisecond)
-	}
-}
-
 // noCampusChooser fails when the page offers a campus select.
 func noCampusChooser(t *testing.T, p *rod.Page, where string) {
 	t.Helper()
@@ -72,63 +53,63 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	if u := p.MustInfo().URL; !strings.HasSuffix(u, "/admin/setup/school") {
 		t.Fatalf("the first admin of an empty school lands on %s, want the wizard", u)
 	}
-	waitFor(t, p, "h1", "开学设置向导")
+	apptest.WaitText(t, p, "h1", "开学设置向导")
 	apptest.Shot(t, p, "setup-1-school")
 
 	// 1. The school.
 	fill(p, map[string]string{"name": "阳光幼儿园", "short_name": "阳光幼儿园", "phone": "021-5888 1234", "address": "上海市浦东新区张杨路 1200 号"})
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
-	waitFor(t, p, "header.topbar .brand", "阳光幼儿园")
+	apptest.WaitText(t, p, "header.topbar .brand", "阳光幼儿园")
 
 	// 2. One campus.
-	waitFor(t, p, ".setup-card h2", "校区")
+	apptest.WaitText(t, p, ".setup-card h2", "校区")
 	fill(p, map[string]string{"code": "sun", "name": "阳光校区", "address": "张杨路 1200 号"})
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
-	waitFor(t, p, ".flash.ok", "已创建校区：阳光校区")
+	apptest.WaitText(t, p, ".flash.ok", "已创建校区：阳光校区")
 	apptest.Shot(t, p, "setup-2-campus")
 	apptest.ClickAndWait(t, p, `#setup-next`)
 
 	// 3. A class: with one campus nothing asks which.
-	waitFor(t, p, ".setup-card h2", "班级")
+	apptest.WaitText(t, p, ".setup-card h2", "班级")
 	noCampusChooser(t, p, "the wizard's class step")
 	if has, _, _ := p.Has(`a[href="/admin/import/template.xlsx"]`); !has {
 		t.Fatal("the class step offers no roster template")
 	}
 	fill(p, map[string]string{"name": "小一班"})
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
-	waitFor(t, p, ".flash.ok", "已创建班级：小一班")
+	apptest.WaitText(t, p, ".flash.ok", "已创建班级：小一班")
 	apptest.ClickAndWait(t, p, `#setup-next`)
 
 	// 4. A cashier (the role chooser starts on cashier).
-	waitFor(t, p, ".setup-card h2", "员工账号")
+	apptest.WaitText(t, p, ".setup-card h2", "员工账号")
 	noCampusChooser(t, p, "the wizard's staff step")
 	fill(p, map[string]string{"username": "liu", "name": "刘前台", "password": "password123", "phone": "13912345678"})
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
-	waitFor(t, p, ".flash.ok", "已创建账号 liu")
+	apptest.WaitText(t, p, ".flash.ok", "已创建账号 liu")
 	apptest.Shot(t, p, "setup-4-staff")
 	apptest.ClickAndWait(t, p, `#setup-next`)
 
 	// 5. SMS and e-mail: a test to the admin's own phone.
-	waitFor(t, p, ".setup-card h2", "短信和邮件")
-	waitFor(t, p, ".setup-delivery", "未开启")
+	apptest.WaitText(t, p, ".setup-card h2", "短信和邮件")
+	apptest.WaitText(t, p, ".setup-delivery", "未开启")
 	fill(p, map[string]string{"phone": "13600001111"})
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
-	waitFor(t, p, ".flash.ok", "测试消息已发出")
-	waitFor(t, p, "#test-results", "待发送")
+	apptest.WaitText(t, p, ".flash.ok", "测试消息已发出")
+	apptest.WaitText(t, p, "#test-results", "待发送")
 	apptest.Shot(t, p, "setup-5-notify")
 	apptest.ClickAndWait(t, p, `#setup-next`)
 
 	// 6. Review the rules and finish: the back office, no wizard any more.
-	waitFor(t, p, ".setup-card h2", "检查规则")
+	apptest.WaitText(t, p, ".setup-card h2", "检查规则")
 	apptest.ClickAndWait(t, p, `#setup-form button[type=submit]`)
-	waitFor(t, p, "h1", "管理后台")
+	apptest.WaitText(t, p, "h1", "管理后台")
 	apptest.Shot(t, p, "setup-6-admin-home")
 
 	p.MustNavigate(base + "/admin/campuses").MustWaitLoad()
-	waitFor(t, p, "table", "阳光校区")
+	apptest.WaitText(t, p, "table", "阳光校区")
 	apptest.Shot(t, p, "setup-6b-campuses")
 	p.MustNavigate(base + "/inbox").MustWaitLoad()
-	waitFor(t, p, "h1", "消息")
+	apptest.WaitText(t, p, "h1", "消息")
 	apptest.Shot(t, p, "setup-6c-inbox")
 
 	// A family, without a campus chooser.
@@ -139,7 +120,7 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	p.MustElement(`select[name=c0_class]`).MustSelect("小一班")
 	p.MustEval(`() => { document.querySelector('input[name=c0_birth]').value = '2021-05-01'; }`)
 	apptest.ClickAndWait(t, p, `form.family-form button[type=submit]`)
-	waitFor(t, p, ".child-card a", "张小明")
+	apptest.WaitText(t, p, ".child-card a", "张小明")
 	apptest.Shot(t, p, "setup-7-family")
 	var cardNo string
 	if err := db.R.Raw(`SELECT c.card_no FROM cards c JOIN members m ON m.card_id = c.id WHERE m.name = ?`, "张小明").
@@ -157,20 +138,20 @@ func TestBrowserFirstRunFromAnEmptySchool(t *testing.T) {
 	noCampusChooser(t, p, "the cashier's shift")
 	fill(p, map[string]string{"opening_cash": "200"})
 	apptest.ClickAndWait(t, p, `#open-shift-submit`)
-	waitFor(t, p, ".shiftbar", "阳光校区")
+	apptest.WaitText(t, p, ".shiftbar", "阳光校区")
 	p.MustElement("#scan").MustInput(cardNo).MustType(input.Enter)
-	waitFor(t, p, "#card .who", "张小明")
+	apptest.WaitText(t, p, "#card .who", "张小明")
 	p.MustElement("#amt0").MustInput("350")
 	p.MustElement(`button[name=fill][value=cash]`).MustClick()
-	waitFor(t, p, "#paystate", "收款金额已对上")
+	apptest.WaitText(t, p, "#paystate", "收款金额已对上")
 	apptest.Shot(t, p, "setup-8-purchase-preview")
 	p.MustElement("#confirm").MustClick()
-	waitFor(t, p, "#done", "收款成功")
+	apptest.WaitText(t, p, "#done", "收款成功")
 	apptest.Shot(t, p, "setup-9-purchase-done")
 	href := p.MustElement("#print-receipt").MustAttribute("href")
 	r := apptest.Page(t, b, base+strings.TrimSuffix(*href, "?print=1"), 420, 900)
-	waitFor(t, r, "#receipt", "阳光幼儿园 · 阳光校区")
-	waitFor(t, r, "#receipt", "021-5888 1234")
-	waitFor(t, r, "#receipt", "¥350.00")
+	apptest.WaitText(t, r, "#receipt", "阳光幼儿园 · 阳光校区")
+	apptest.WaitText(t, r, "#receipt", "021-5888 1234")
+	apptest.WaitText(t, r, "#receipt", "¥350.00")
 	apptest.Shot(t, r, "setup-10-receipt")
 }

@@ -220,6 +220,12 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 			Actor: req.Actor}); err != nil {
 			return err
 		}
+		// Areas that count arrivals (class hours consumed at the door).
+		for _, hook := range arrivalHooks {
+			if err := hook(ctx, tx, now, loc, ArrivalFacts{MemberID: m.ID, CheckinID: ci.ID, Day: day, Actor: req.Actor}); err != nil {
+				return err
+			}
+		}
 		guardians, err := ConsentingGuardians(ctx, tx, m.ID)
 		if err != nil {
 			return err
@@ -331,3 +337,20 @@ func containsID(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+// ArrivalFacts is what an area learns of a new arrival.
+type ArrivalFacts struct {
+	MemberID  int64
+	CheckinID int64
+	Day       string // yyyy-mm-dd, school time
+	Actor     Actor
+}
+
+// ArrivalHook runs inside the check-in's transaction after a new arrival;
+// an error refuses the check-in, so hooks skip what they cannot do.
+type ArrivalHook func(ctx context.Context, tx *gorm.DB, now time.Time, loc *time.Location, a ArrivalFacts) error
+
+var arrivalHooks []ArrivalHook
+
+// RegisterArrivalHook adds a hook CheckIn calls for every new arrival. Register at init.
+func RegisterArrivalHook(h ArrivalHook) { arrivalHooks = append(arrivalHooks, h) }

@@ -30,7 +30,7 @@ type MemberView struct {
 	Tags         []string       `json:"tags"`
 	Consent      bool           `json:"consent"` // a guardian agreed to the current consent text
 	Guardians    []GuardianView `json:"guardians"`
-	Balances     Balances       `json:"balances"`
+	Balances     ViewBalances       `json:"balances"`
 
 	CampusName     string     `json:"-"`
 	Notes          string     `json:"-"`
@@ -39,6 +39,13 @@ type MemberView struct {
 	CardFrozenAt   *time.Time `json:"-"`
 	ArchivedAt     *time.Time `json:"-"`
 	CreatedAt      time.Time  `json:"-"`
+}
+
+// ViewBalances are a member's balances as the API shows them: points,
+// stored value, and class hours left per course id (DOMAIN §4b).
+type ViewBalances struct {
+	Balances
+	ClassHours map[string]int64 `json:"class_hours"`
 }
 
 // Masked returns the view with guardian phones masked unless role may see
@@ -108,6 +115,10 @@ func MemberViews(ctx context.Context, db *gorm.DB, ids []int64) ([]MemberView, e
 	if err != nil {
 		return nil, err
 	}
+	hours, err := MemberClassHours(ctx, db, ids...)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]MemberView, 0, len(rows))
 	for _, id := range ids {
 		r, ok := byID[id]
@@ -115,7 +126,7 @@ func MemberViews(ctx context.Context, db *gorm.DB, ids []int64) ([]MemberView, e
 			continue
 		}
 		v := MemberView{ID: r.ID, Name: r.Name, Tier: r.Tier, Grade: r.Grade, CampusID: r.CampusID, ClassID: r.ClassID,
-			FamilyID: r.FamilyID, Gender: r.Gender, Lifecycle: r.Lifecycle, Tags: tags[r.ID], Balances: bals[r.ID],
+			FamilyID: r.FamilyID, Gender: r.Gender, Lifecycle: r.Lifecycle, Tags: tags[r.ID], Balances: ViewBalances{Balances: bals[r.ID], ClassHours: hours[r.ID]},
 			CampusName: r.CampusName, Notes: r.Notes, ReferralSource: r.ReferralSource, ArchivedAt: r.ArchivedAt,
 			CreatedAt: r.CreatedAt, Guardians: guardians[r.FamilyID], Status: "no_card"}
 		if v.Tags == nil {

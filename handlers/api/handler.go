@@ -37,5 +37,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountCampuses(doc, authed)
 	h.mountCRM(doc, authed)
 	h.mountComplaints(doc, authed)
+	h.mountCourses(doc, authed)
 	return doc
 }

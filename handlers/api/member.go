@@ -27,7 +27,8 @@ func memberSchema() Schema {
 		"campus_id": Int(), "class_id": Int(), "class_name": Str(), "family_id": Int(), "gender": Str(),
 		"birth_date": Str(), "lifecycle": Enum(models.Lifecycles...), "tags": Arr(Str()), "consent": Bool(),
 		"guardians": Arr(guardian),
-		"balances":  Obj(Props{"points": Int(), "stored_value_principal": Int(), "stored_value_bonus": Int()}),
+		"balances": Obj(Props{"points": Int(), "stored_value_principal": Int(), "stored_value_bonus": Int(),
+			"class_hours": Schema{"type": "object", "additionalProperties": Int()}}),
 	})
 }
 

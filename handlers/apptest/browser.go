@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,4 +171,25 @@ func ClickAndWait(t testing.TB, p *rod.Page, selector string) {
 		t.Fatalf("click %s: %v", selector, err)
 	}
 	wait()
+}
+
+// WaitText waits up to 10 s until the element sel's text contains want and
+// returns that text; it fails the test with what the page said instead.
+func WaitText(t testing.TB, p *rod.Page, sel, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := ""
+		if el, err := p.Timeout(time.Second).Element(sel); err == nil {
+			got, _ = el.Text()
+		}
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			html, _ := p.HTML()
+			t.Fatalf("%s says %q, want %q (at %s); page: %.2000s", sel, got, want, p.MustInfo().URL, html)
+		}
+		time.Sleep(80 * time.Millisecond)
+	}
 }

@@ -77,25 +77,6 @@ func text(p *rod.Page, sel string) string {
 	return p.Timeout(10 * time.Second).MustElement(sel).MustText()
 }
 
-// waitText waits until the element's text contains want.
-func waitText(t *testing.T, p *rod.Page, sel, want string) string {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := ""
-		if el, err := p.Timeout(time.Second).Element(sel); err == nil {
-			got, _ = el.Text()
-		}
-		if strings.Contains(got, want) {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s says %q, want %q", sel, got, want)
-		}
-		time.Sleep(80 * time.Millisecond)
-	}
-}
-
 func (s *deskSchool) awardPoints(t *testing.T, n int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -128,22 +109,22 @@ func TestBrowserDeskPurchaseStoredValueAndPoints(t *testing.T) {
 	apptest.Shot(t, p, "desk-panel")
 	p.Keyboard.MustType(input.Digit3, input.Digit5, input.Digit0)
 	p.MustElement("#points").MustInput("5000").MustType(input.Enter)
-	waitText(t, p, "#paystate", "还需收款 ¥300.00")
+	apptest.WaitText(t, p, "#paystate", "还需收款 ¥300.00")
 	p.MustElement(`button[name=fill][value=stored_value]`).MustClick()
-	waitText(t, p, "#paystate", "收款金额已对上")
+	apptest.WaitText(t, p, "#paystate", "收款金额已对上")
 	waitFocus(t, p, "confirm")
 	if v := p.MustElement("#pay_stored_value").MustProperty("value").String(); v != "300.00" {
 		t.Fatalf("stored value filled with %q", v)
 	}
 	apptest.Shot(t, p, "desk-purchase-preview")
 	p.Keyboard.MustType(input.Enter) // Confirm has the focus
-	done := waitText(t, p, "#done", "收款成功")
+	done := apptest.WaitText(t, p, "#done", "收款成功")
 	for _, w := range []string{"P00000001", "¥350.00", "¥300.00", "-5,000", "+300"} {
 		if !strings.Contains(done, w) {
 			t.Errorf("result lacks %q: %s", w, done)
 		}
 	}
-	waitText(t, p, "#bal-points", "300")
+	apptest.WaitText(t, p, "#bal-points", "300")
 	if sv := text(p, "#bal-sv"); sv != "¥0.00" {
 		t.Fatalf("stored value on the card after: %q", sv)
 	}
@@ -186,11 +167,11 @@ func TestBrowserDeskDoubleClickChargesOnce(t *testing.T) {
 	scan(t, p, "张小明")
 	p.Keyboard.MustType(input.Digit2, input.Digit0, input.Digit0)
 	p.MustElement(`button[name=fill][value=stored_value]`).MustClick()
-	waitText(t, p, "#paystate", "收款金额已对上")
+	apptest.WaitText(t, p, "#paystate", "收款金额已对上")
 	waitFocus(t, p, "confirm")
 	p.MustEval(`() => { window.__form = new URLSearchParams(new FormData(document.getElementById("purchase-form"))).toString() }`)
 	p.MustElement("#confirm").MustDoubleClick()
-	waitText(t, p, "#done", "收款成功")
+	apptest.WaitText(t, p, "#done", "收款成功")
 	time.Sleep(500 * time.Millisecond) // let a second request land, if one went
 	path := "/cashier/members/" + strconv.FormatInt(s.m.ID, 10) + "/purchases"
 	replay := p.MustEval(`async (path) => {
@@ -228,20 +209,20 @@ func TestBrowserDeskRefundHalf(t *testing.T) {
 		t.Fatal(err)
 	}
 	scan(t, p, s.m.CardNo)
-	waitText(t, p, "#bal-sv", "¥700.00")
+	apptest.WaitText(t, p, "#bal-sv", "¥700.00")
 	p.Keyboard.MustType(input.F4)
 	p.Timeout(10 * time.Second).MustElement(`[data-refund="1"]`).MustClick()
-	waitText(t, p, "#refund-form", "可退金额 ¥600.00")
+	apptest.WaitText(t, p, "#refund-form", "可退金额 ¥600.00")
 	waitFocus(t, p, "amount")
 	p.MustElement("#amount").MustSelectAllText().MustInput("300")
 	p.MustElement("#reason").MustInput("退班").MustType(input.Enter)
-	done := waitText(t, p, "#done", "退费成功")
+	done := apptest.WaitText(t, p, "#done", "退费成功")
 	for _, w := range []string{"¥300.00", "退回储值", "¥200.00", "需退还现金", "¥100.00", "扣回所得积分", "-300"} {
 		if !strings.Contains(done, w) {
 			t.Errorf("refund result lacks %q: %s", w, done)
 		}
 	}
-	waitText(t, p, "#bal-sv", "¥900.00")
+	apptest.WaitText(t, p, "#bal-sv", "¥900.00")
 	if pts := text(p, "#bal-points"); pts != "300" {
 		t.Fatalf("points on the card: %q", pts)
 	}
@@ -260,7 +241,7 @@ func TestBrowserDeskTopupOverCap(t *testing.T) {
 	p.Keyboard.MustType(input.F3)
 	waitFocus(t, p, "amount")
 	p.Keyboard.MustType(input.Digit1, input.Digit0, input.Digit0, input.Digit0, input.Enter)
-	msg := waitText(t, p, "#topup-form .flash.error", "本次最多还可充值 ¥600.00")
+	msg := apptest.WaitText(t, p, "#topup-form .flash.error", "本次最多还可充值 ¥600.00")
 	if !strings.Contains(msg, "超出预付费上限 ¥5,000.00") {
 		t.Fatalf("refusal: %q", msg)
 	}
@@ -274,8 +255,8 @@ func TestBrowserDeskTopupOverCap(t *testing.T) {
 	p.MustElement("#amount").MustSelectAllText().MustInput("600").MustType(input.Enter)
 	waitFocus(t, p, "confirm")
 	p.Keyboard.MustType(input.Enter)
-	waitText(t, p, "#done", "充值成功")
-	waitText(t, p, "#bal-sv", "¥5,000.00")
+	apptest.WaitText(t, p, "#done", "充值成功")
+	apptest.WaitText(t, p, "#bal-sv", "¥5,000.00")
 	apptest.Shot(t, p, "desk-topup-done")
 }
 
@@ -283,11 +264,11 @@ func TestBrowserDeskTopupOverCap(t *testing.T) {
 // the shift report and closes it with the cash counted.
 func TestBrowserDeskShiftReport(t *testing.T) {
 	s, p, base := deskBrowser(t, false)
-	waitText(t, p, ".shiftbar", "尚未开班")
+	apptest.WaitText(t, p, ".shiftbar", "尚未开班")
 	apptest.ClickAndWait(t, p, "#open-shift")
 	p.MustElement("#opening_cash").MustInput("200")
 	apptest.ClickAndWait(t, p, "#open-shift-submit")
-	waitText(t, p, ".shiftbar", "当班中 · 阳光校区")
+	apptest.WaitText(t, p, ".shiftbar", "当班中 · 阳光校区")
 	waitFocus(t, p, "scan")
 	scan(t, p, s.m.CardNo)
 	// A ¥1,000 cash top-up (+¥100 bonus), then ¥300 tuition: ¥100 stored value + ¥200 WeChat.
@@ -296,7 +277,7 @@ func TestBrowserDeskShiftReport(t *testing.T) {
 	p.Keyboard.MustType(input.Digit1, input.Digit0, input.Digit0, input.Digit0, input.Enter)
 	waitFocus(t, p, "confirm")
 	p.Keyboard.MustType(input.Enter)
-	waitText(t, p, "#done", "充值成功")
+	apptest.WaitText(t, p, "#done", "充值成功")
 	p.Keyboard.MustType(input.F2)
 	waitFocus(t, p, "amt0")
 	p.Keyboard.MustType(input.Digit3, input.Digit0, input.Digit0)
@@ -304,10 +285,10 @@ func TestBrowserDeskShiftReport(t *testing.T) {
 	p.MustElement(`button[name=fill][value=wechat]`).MustClick()
 	waitFocus(t, p, "confirm")
 	p.Keyboard.MustType(input.Enter)
-	waitText(t, p, "#done", "收款成功")
+	apptest.WaitText(t, p, "#done", "收款成功")
 
 	p.MustNavigate(base + "/cashier/shift").MustWaitLoad()
-	waitText(t, p, "#n-purchases", "1")
+	apptest.WaitText(t, p, "#n-purchases", "1")
 	cash := text(p, `#by-method tr[data-method="cash"]`)
 	if !strings.Contains(cash, "¥1,000.00") {
 		t.Fatalf("cash line: %q", cash)
@@ -315,14 +296,14 @@ func TestBrowserDeskShiftReport(t *testing.T) {
 	if w := text(p, `#by-method tr[data-method="wechat"]`); !strings.Contains(w, "¥200.00") {
 		t.Fatalf("wechat line: %q", w)
 	}
-	waitText(t, p, "#cash-line", "钱箱应有 ¥1,200.00")
-	waitText(t, p, "#points-given", "300")
+	apptest.WaitText(t, p, "#cash-line", "钱箱应有 ¥1,200.00")
+	apptest.WaitText(t, p, "#points-given", "300")
 	apptest.Shot(t, p, "shift-report-open")
 	p.MustElement("#counted_cash").MustInput("1200")
 	apptest.ClickAndWait(t, p, "#close-shift")
-	waitText(t, p, "#cash-line", "交班点钞 ¥1,200.00")
-	waitText(t, p, "#cash-line", "差额 ¥0.00")
+	apptest.WaitText(t, p, "#cash-line", "交班点钞 ¥1,200.00")
+	apptest.WaitText(t, p, "#cash-line", "差额 ¥0.00")
 	apptest.Shot(t, p, "shift-report-closed")
 	p.MustNavigate(base + "/cashier").MustWaitLoad()
-	waitText(t, p, ".shiftbar", "尚未开班")
+	apptest.WaitText(t, p, ".shiftbar", "尚未开班")
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/proto"
 	"gorm.io/gorm"
 
@@ -26,21 +25,6 @@ func decodeQR(t *testing.T, path string) string {
 		t.Fatalf("zbarimg %s: %v", path, err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func waitText(t *testing.T, p *rod.Page, selector, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if el, err := p.Timeout(time.Second).Element(selector); err == nil {
-			if txt, err := el.Text(); err == nil && strings.Contains(txt, want) {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	body, _ := p.MustElement("body").Text()
-	t.Fatalf("%s never showed %q; page: %s", selector, want, body)
 }
 
 // extras gives family A what makes the pages worth looking at: a coupon, a
@@ -105,15 +89,15 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 
 	// 1. Log in with a one-time code read from the outbox, as the SMS would bring it.
 	p := apptest.Page(t, b, base+"/portal/", 375, 667)
-	waitText(t, p, "h2", "手机号登录")
+	apptest.WaitText(t, p, "h2", "手机号登录")
 	apptest.Shot(t, p, "portal-375-login")
 	p.MustElement("#phone").MustInput(f.PhoneA)
 	apptest.ClickAndWait(t, p, `form[action="/portal/login/code"] button[type=submit]`)
-	waitText(t, p, "h2", "输入验证码")
+	apptest.WaitText(t, p, "h2", "输入验证码")
 	apptest.Shot(t, p, "portal-375-login-code")
 	p.MustElement("#code").MustInput(f.a.OTP(t, f.PhoneA))
 	apptest.ClickAndWait(t, p, `form[action="/portal/login"] button[type=submit]`)
-	waitText(t, p, ".p-hero", "王小明")
+	apptest.WaitText(t, p, ".p-hero", "王小明")
 	apptest.Shot(t, p, "portal-375-home")
 
 	// 2. The card: the QR decoded from the screenshot is the child's card token.
@@ -137,7 +121,7 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	p.MustNavigate(fmt.Sprintf("%s/portal/kids/%d/rewards", base, f.A1)).MustWaitLoad()
 	apptest.Shot(t, p, "portal-375-rewards")
 	apptest.ClickAndWait(t, p, `.p-reward form button[type=submit]`)
-	waitText(t, p, "#flash", "兑换成功")
+	apptest.WaitText(t, p, "#flash", "兑换成功")
 	p.MustElement(".p-qr").MustWaitLoad()
 	shot = apptest.Shot(t, p, "portal-375-redemption")
 	var token string
@@ -154,7 +138,7 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.MustNavigate(fmt.Sprintf("%s/portal/kids/%d/history", base, f.A1)).MustWaitLoad()
-	waitText(t, p, ".p-history li:first-child", "消费")
+	apptest.WaitText(t, p, ".p-history li:first-child", "消费")
 	if first := p.MustElement(".p-history li:first-child .p-amt").MustText(); !strings.Contains(first, "+680") {
 		t.Fatalf("newest history line %q, want the purchase's +680 points", first)
 	}
@@ -178,8 +162,8 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	p.MustElement("#category").MustSelect("教学质量")
 	p.MustElement("#body").MustInput("午睡时教室太吵，孩子这周都没睡好，希望老师关注一下。")
 	apptest.ClickAndWait(t, p, `form[action="/portal/feedback"] button[type=submit]`)
-	waitText(t, p, "#flash", "已收到您的反馈")
-	waitText(t, p, ".p-status", "已受理")
+	apptest.WaitText(t, p, "#flash", "已收到您的反馈")
+	apptest.WaitText(t, p, ".p-status", "已受理")
 	apptest.Shot(t, p, "portal-375-complaint")
 
 	// The other pages, for people to look at.
@@ -216,8 +200,8 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	}
 	_ = f.a.Fiber.ShutdownWithTimeout(2 * time.Second)
 	p.MustReload().MustWaitLoad()
-	waitText(t, p, ".p-card-name", "王小明")
-	waitText(t, p, "[data-offline]", "当前无网络")
+	apptest.WaitText(t, p, ".p-card-name", "王小明")
+	apptest.WaitText(t, p, "[data-offline]", "当前无网络")
 	p.MustElement(".p-qr").MustWaitLoad()
 	shot = apptest.Shot(t, p, "portal-375-card-offline")
 	if got, want := decodeQR(t, shot), models.CardToken(f.a.Deps.Secret, card.CardNo, card.Version); got != want {
@@ -225,5 +209,5 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	}
 	// Opening the app from the home screen without signal shows the last card.
 	p.MustNavigate(base + "/portal/").MustWaitLoad()
-	waitText(t, p, ".p-card-name", "王小明")
+	apptest.WaitText(t, p, ".p-card-name", "王小明")
 }

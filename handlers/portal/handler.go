@@ -53,6 +53,8 @@ func Register(r fiber.Router, d *render.Deps) {
 	a.Get("/kids/:id/redemptions/:token", h.redemptionShow)
 	a.Get("/kids/:id/redemptions/:token/qr.png", h.redemptionQR)
 	a.Get("/kids/:id/checkins", h.checkinCalendar)
+	a.Get("/kids/:id/courses", h.courseList) // issue 15: class hours left and lesson history
+	a.Post("/kids/:id/courses/:cid/leave", h.leaveCreate)
 	a.Get("/kids/:id/refer", h.referShow)
 	a.Get("/kids/:id/refer/poster.png", h.referPoster)
 	a.Get("/rewards/images/:name", h.rewardImage)

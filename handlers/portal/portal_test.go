@@ -238,6 +238,8 @@ func TestPortalOtherFamilyIs404(t *testing.T) {
 			{"GET", "/portal/kids/:id/redemptions/:token", "/portal/kids/" + b + "/redemptions/" + f.TokenB},
 			{"GET", "/portal/kids/:id/redemptions/:token/qr.png", "/portal/kids/" + b + "/redemptions/" + f.TokenB + "/qr.png"},
 			{"GET", "/portal/kids/:id/checkins", "/portal/kids/" + b + "/checkins"},
+			{"GET", "/portal/kids/:id/courses", "/portal/kids/" + b + "/courses"},
+			{"POST", "/portal/kids/:id/courses/:cid/leave", "/portal/kids/" + b + "/courses/1/leave"},
 			{"GET", "/portal/kids/:id/refer", "/portal/kids/" + b + "/refer"},
 			{"GET", "/portal/kids/:id/refer/poster.png", "/portal/kids/" + b + "/refer/poster.png"},
 			{"GET", "/portal/feedback/:id", fmt.Sprintf("/portal/feedback/%d", f.ComplaintB)},

@@ -16,21 +16,6 @@ import (
 	"starcard/models/dbtest"
 )
 
-func waitText(t *testing.T, p *rod.Page, selector, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if el, err := p.Timeout(time.Second).Element(selector); err == nil {
-			if txt, err := el.Text(); err == nil && strings.Contains(txt, want) {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	body, _ := p.MustElement("body").Text()
-	t.Fatalf("%s never showed %q; page: %s", selector, want, body)
-}
-
 func login(t *testing.T, b *rod.Browser, base, user string, w, h int) *rod.Page {
 	t.Helper()
 	p := apptest.Page(t, b.MustIncognito(), base+"/login", w, h)
@@ -67,9 +52,9 @@ func TestBrowserTeachersDay(t *testing.T) {
 
 	p := login(t, b, base, "teacher1", 390, 844)
 	p = p.Timeout(90 * time.Second) // a missing element fails the test instead of hanging it
-	waitText(t, p, "#tasks", "王小明")
-	waitText(t, p, "#tasks", "已逾期")
-	waitText(t, p, "#roster", "已到 1 / 4")
+	apptest.WaitText(t, p, "#tasks", "王小明")
+	apptest.WaitText(t, p, "#tasks", "已逾期")
+	apptest.WaitText(t, p, "#roster", "已到 1 / 4")
 	apptest.Shot(t, p, "staff-phone-1-my-day")
 
 	// One tap: 李思思 was not scanned and is on leave today.
@@ -79,24 +64,24 @@ func TestBrowserTeachersDay(t *testing.T) {
 		t.Fatalf("leave button: %v\n%s", err, html)
 	}
 	tap(leave)
-	waitText(t, p, "#roster h2", "点名 1")
+	apptest.WaitText(t, p, "#roster h2", "点名 1")
 	// Behaviour points for the whole class.
 	tap(p.MustElement(`#points input[name=all]`))
 	p.MustElement(`#points input[name=reason]`).MustInput("主动收拾玩具")
 	tap(p.MustElement(`#points button[type=submit]`))
-	waitText(t, p, "#points", "已给 4 位小朋友各 1 分")
+	apptest.WaitText(t, p, "#points", "已给 4 位小朋友各 1 分")
 	apptest.Shot(t, p, "staff-phone-2-roll-call-and-points")
 
 	// Log the call from the overdue task.
 	tap(p.MustElement(`#tasks .task.overdue summary`))
 	apptest.Shot(t, p, "staff-phone-3-task-opened")
 	tapAndWait(p, `#tasks .task.overdue a.task-call`)
-	waitText(t, p, "h1", "回访 王小明")
+	apptest.WaitText(t, p, "h1", "回访 王小明")
 	p.MustElement(`textarea[name=content]`).MustInput("孩子适应很好，妈妈想了解美术课")
 	p.MustElement(`input[name=outcome]`).MustInput("已沟通")
 	apptest.Shot(t, p, "staff-phone-4-log-call")
 	tapAndWait(p, `form.ws-call button[type=submit]`)
-	waitText(t, p, "#tasks", "逾期 0")
+	apptest.WaitText(t, p, "#tasks", "逾期 0")
 	if txt := p.MustElement("#tasks").MustText(); strings.Contains(txt, "已逾期") {
 		t.Fatalf("the logged call is still overdue: %s", txt)
 	}
@@ -104,10 +89,10 @@ func TestBrowserTeachersDay(t *testing.T) {
 
 	h := login(t, b, base, "service", 1280, 900).Timeout(60 * time.Second)
 	apptest.ClickAndWait(t, h, `a[href="/admin/crm"]`)
-	waitText(t, h, "#crm-stats", "teacher1")
+	apptest.WaitText(t, h, "#crm-stats", "teacher1")
 	apptest.Shot(t, h, "crm-board")
 	h.MustNavigate(fmt.Sprintf("%s/admin/members/%d", base, d.kid)).MustWaitLoad()
-	waitText(t, h, "#crm-panel", "近12个月缴费 > ¥8,000.00")
+	apptest.WaitText(t, h, "#crm-panel", "近12个月缴费 > ¥8,000.00")
 	apptest.Shot(t, h, "crm-member-profile")
 }
 
