@@ -30,7 +30,7 @@ type MemberView struct {
 	Tags         []string       `json:"tags"`
 	Consent      bool           `json:"consent"` // a guardian agreed to the current consent text
 	Guardians    []GuardianView `json:"guardians"`
-	Balances     ViewBalances       `json:"balances"`
+	Balances     ViewBalances   `json:"balances"`
 
 	CampusName     string     `json:"-"`
 	Notes          string     `json:"-"`

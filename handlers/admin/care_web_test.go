@@ -27,7 +27,6 @@ type careWorld struct {
 	complaint int64
 }
 
-
 func newCareWorld(t *testing.T, db *models.DB, now time.Time) *careWorld {
 	t.Helper()
 	a := apptest.New(t, db)
@@ -68,7 +67,6 @@ func newCareWorld(t *testing.T, db *models.DB, now time.Time) *careWorld {
 	}
 	return w
 }
-
 
 func (w *careWorld) parent(t *testing.T, i int) *apptest.Client {
 	t.Helper()
