@@ -54,6 +54,7 @@ var Steps = []Step{
 	{"a year of purchases and top-ups", demoLedger},
 	{"the parent portal and feedback", demoPortal},
 	{"closed shifts", demoShifts},
+	{"courses, class-hour packages and roll calls", demoCourses},
 	{"grades, follow-up tasks and calls", func(ctx context.Context, d *School) error {
 		return crm.SeedDemo(ctx, d.DB, d.Now, d.Loc)
 	}},

@@ -109,3 +109,26 @@ func TestDemoHistoryIsQuietAndLoginsArePrinted(t *testing.T) {
 		t.Fatalf("a second seed should leave the school alone: %v %v", again, err)
 	}
 }
+
+// Every area shows something in the demo: families graded, follow-up tasks,
+// complaints in several states, a survey answered, and courses whose
+// packages were sold and whose lessons consumed hours.
+func TestDemoAreasHaveData(t *testing.T) {
+	db := dbtest.DemoSQLite(t, demoNow, demoLoc)
+	for _, c := range []struct {
+		what, q string
+		min     int64
+	}{
+		{"grades other than the lowest", "SELECT COUNT(*) FROM members WHERE grade NOT IN ('', 'general', 'normal')", 1},
+		{"follow-up tasks", "SELECT COUNT(*) FROM crm_tasks", 10},
+		{"complaint states", "SELECT COUNT(DISTINCT status) FROM complaints", 3},
+		{"survey answers", "SELECT COUNT(*) FROM survey_responses", 2},
+		{"courses", "SELECT COUNT(*) FROM courses", 4},
+		{"class-hour packages", "SELECT COUNT(*) FROM class_hour_packages", 20},
+		{"lessons attended", "SELECT COUNT(*) FROM course_attendance WHERE status = 'present'", 20},
+	} {
+		if n := count(t, db, c.q); n < c.min {
+			t.Errorf("demo has %d %s, want at least %d", n, c.what, c.min)
+		}
+	}
+}
