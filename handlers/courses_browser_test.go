@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -70,14 +69,7 @@ func TestBrowserClassHours(t *testing.T) {
 	parent := apptest.Page(t, pb, base+"/portal/", 375, 667)
 	parent.MustElement("#phone").MustInput(s.phone)
 	apptest.ClickAndWait(t, parent, `form[action="/portal/login/code"] button[type=submit]`)
-	var data string
-	db.R.Raw(`SELECT o.data FROM outbox o JOIN guardians g ON g.id = o.guardian_id WHERE o.event = 'otp' AND g.phone = ?
-		ORDER BY o.id DESC LIMIT 1`, s.phone).Scan(&data)
-	var otp struct{ Code string }
-	if err := json.Unmarshal([]byte(data), &otp); err != nil {
-		t.Fatal(err)
-	}
-	parent.MustElement("#code").MustInput(otp.Code)
+	parent.MustElement("#code").MustInput(s.a.OTP(t, s.phone))
 	apptest.ClickAndWait(t, parent, `form[action="/portal/login"] button[type=submit]`)
 	apptest.ClickAndWait(t, parent, "a[data-courses]")
 	apptest.WaitText(t, parent, fmt.Sprintf("[data-hours-left='%d']", s.course), "剩 47 课时")

@@ -230,7 +230,14 @@ func TestCourseWebFlow(t *testing.T) {
 			t.Fatalf("refund quote: %s", body)
 		}
 		key = keyRe.FindStringSubmatch(body)[1]
+		// Over the approval threshold: refused until the campus manager approves.
 		resp, body = desk.PostForm(fmt.Sprintf("/cashier/packages/%d/refund", pkg), url.Values{"key": {key}, "reason": {"搬家退班"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "需校区负责人输入用户名和密码审批") {
+			t.Fatalf("refund without approval: %d", resp.StatusCode)
+		}
+		s.a.Staff(t, "head1", models.RoleCampusManager, s.campus)
+		resp, body = desk.PostForm(fmt.Sprintf("/cashier/packages/%d/refund", pkg), url.Values{"key": {key}, "reason": {"搬家退班"},
+			"approver_username": {"head1"}, "approver_password": {"password123"}})
 		apptest.Status(t, resp, http.StatusSeeOther, body)
 		if _, body = desk.Get(resp.Header.Get("Location")); !strings.Contains(body, "已退 47 课时，退款 ¥4,700.00") {
 			t.Fatalf("after the refund: %s", body)

@@ -138,6 +138,13 @@ func RefundApproval(ctx context.Context, db *DB, now time.Time, in DeskRefundInp
 			return nil, 0, err
 		}
 		campusID, left = p.CampusID, p.Paid-p.Refunded
+		// A refund the areas refuse (a package's purchase refunded as a
+		// plain purchase) is refused before anyone is asked to approve it.
+		for _, g := range refundGuards {
+			if err := g(ctx, db.R, p, RefundInput{PurchaseID: in.ID, Amount: in.Amount, Reason: in.Reason, Via: in.Via}); err != nil {
+				return nil, 0, err
+			}
+		}
 	case ReceiptTopup:
 		t, err := DeskTopup(ctx, db.R, in.ID)
 		if err != nil {

@@ -106,6 +106,9 @@ type DeskRefundInput struct {
 	User     *StaffUser // the cashier
 	Actor    Actor
 	Approver Approver
+	// Via names the area refunding (a class-hour package): its refund guard
+	// lets it through where a plain refund would be refused.
+	Via string
 }
 
 // DeskRefundOutcome is the stored answer and what the desk shows with it.

@@ -63,7 +63,8 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 		Summary: "Refund what is left of a class-hour package: bonus hours forfeited first, the paid hours left " +
 			"bought back pro rata to what was paid, through the purchase refund (stored value back, other methods owed)",
 		Idempotent: true,
-		Request:    Obj(Props{"reason": Str()}, "reason"),
+		Request: Obj(Props{"reason": Str(), "approver": Obj(Props{"username": Str(), "password": Str()}, "username", "password")},
+			"reason"),
 		Responses: Resp{201: Obj(Props{"id": Int(), "purchase_id": Int(), "refund_id": Int(), "hours_refunded": Int(),
 			"bonus_forfeited": Int(), "amount": Int(), "stored_value_returned": Int(), "points_reversed": Int(),
 			"owed": Schema{"type": "object", "additionalProperties": Int()}, "balances": hoursBalances()}),
@@ -104,8 +105,9 @@ func (h handler) mountCourses(doc *Doc, r fiber.Router) {
 	doc.Route(r, fiber.MethodPost, "/plans/:id/leave", Op{
 		Summary:    "Leave a plan early: the deposit is forfeited, with the reason",
 		Idempotent: true,
-		Request:    Obj(Props{"reason": Str()}, "reason"),
-		Responses:  Resp{200: plan, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
+		Request: Obj(Props{"reason": Str(), "approver": Obj(Props{"username": Str(), "password": Str()}, "username", "password")},
+			"reason"),
+		Responses: Resp{200: plan, 401: Problem(), 403: Problem(), 404: Problem(), 409: Problem(), 415: Problem(), 422: Problem()},
 	}, h.planLeave)
 	exclusive := Obj(Props{"id": Int(), "campus_id": Int(), "name": Str(), "hours": Int(), "sessions": Int(), "capacity": Int(),
 		"min_to_open": Int(), "starts_on": Str(), "price": Int(), "points_silver": Int(), "points_gold": Int(),
@@ -299,7 +301,13 @@ func (h handler) memberCourses(c *fiber.Ctx) error {
 }
 
 type packageRefundRequest struct {
-	Reason string `json:"reason"`
+	Reason   string           `json:"reason"`
+	Approver *approverRequest `json:"approver,omitempty"`
+}
+
+// hashed leaves the approver's password out of the idempotency hash.
+func (r packageRefundRequest) hashed() any {
+	return refundRequest{Reason: r.Reason, Approver: r.Approver}.hashed()
 }
 
 func (h handler) packageRefund(c *fiber.Ctx) error {
@@ -311,8 +319,11 @@ func (h handler) packageRefund(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	out, err := courses.RefundPackage(c.UserContext(), h.DB, h.Now(), ledgerIdem(c, req), courses.RefundInput{PackageID: id,
-		Reason: req.Reason, Actor: render.Actor(c), User: render.User(c)})
+	in := courses.RefundInput{PackageID: id, Reason: req.Reason, Actor: render.Actor(c), User: render.User(c)}
+	if req.Approver != nil {
+		in.Approver = models.Approver{Username: req.Approver.Username, Password: req.Approver.Password}
+	}
+	out, err := courses.RefundPackage(c.UserContext(), h.DB, h.Now(), ledgerIdem(c, req.hashed()), in)
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,13 @@ func TestCourseAPI(t *testing.T) {
 		db.R.Raw(`SELECT purchase_id FROM class_hour_packages WHERE id = ?`, pkg).Scan(&purchase)
 		resp, out = w.post(t, fmt.Sprintf("/api/v1/purchases/%d/refunds", purchase), "ref-0", map[string]any{"reason": "退班"})
 		problem(t, resp, out, http.StatusConflict, "refund-via-package")
+		// ¥4,700 is over the approval threshold: the cashier needs the campus
+		// manager, as for any other refund.
 		resp, out = w.post(t, fmt.Sprintf("/api/v1/packages/%d/refunds", pkg), "ref-1", map[string]any{"reason": "退班"})
+		problem(t, resp, out, http.StatusUnprocessableEntity, "refund-approval-required")
+		a.Staff(t, "head1", models.RoleCampusManager, w.campus)
+		resp, out = w.post(t, fmt.Sprintf("/api/v1/packages/%d/refunds", pkg), "ref-1", map[string]any{"reason": "退班",
+			"approver": map[string]string{"username": "head1", "password": "password123"}})
 		apptest.Status(t, resp, http.StatusCreated, out)
 		if out["amount"] != float64(470000) || out["hours_refunded"] != float64(47) ||
 			num(out["stored_value_returned"])+num(out["owed"].(map[string]any)["wechat"]) != 470000 ||

@@ -170,7 +170,14 @@ func ClickAndWait(t testing.TB, p *rod.Page, selector string) {
 	if err := el.Click(proto.InputMouseButtonLeft, 1); err != nil {
 		t.Fatalf("click %s: %v", selector, err)
 	}
-	wait()
+	done := make(chan struct{})
+	go func() { wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		html, _ := p.HTML()
+		t.Fatalf("clicking %s loaded no page in 30 s (at %s); page: %.2000s", selector, p.MustInfo().URL, html)
+	}
 }
 
 // WaitText waits up to 10 s until the element sel's text contains want and

@@ -330,7 +330,9 @@ func (h packages) refund(c *fiber.Ctx) error {
 	}
 	out, err := courses.RefundPackage(ctx, h.DB, h.Now(), models.Idem{Scope: scope(c), Key: key,
 		Hash: models.RequestHash([]byte("desk-package-refund"), []byte(strconv.FormatInt(id, 10)), []byte(reason))},
-		courses.RefundInput{PackageID: id, Reason: reason, Actor: actor(c, s), User: u})
+		courses.RefundInput{PackageID: id, Reason: reason, Actor: actor(c, s), User: u,
+			Approver: models.Approver{Username: strings.TrimSpace(c.FormValue("approver_username")),
+				Password: c.FormValue("approver_password")}})
 	if e, ok := models.AsError(err); ok {
 		status := fiber.StatusUnprocessableEntity
 		if e.Kind == models.KindConflict {

@@ -20,6 +20,9 @@ type RefundInput struct {
 	Reason    string
 	Actor     models.Actor
 	User      *models.StaffUser // nil: no campus check
+	// Approver approves a refund above the school's threshold when the
+	// caller may not (a cashier), exactly as for any other refund.
+	Approver models.Approver
 }
 
 // RefundResult answers a package refund.
@@ -132,12 +135,30 @@ func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput)
 	return out, nil
 }
 
-// RefundPackage runs PostRefund once per idempotency key.
+// RefundPackage runs PostRefund once per idempotency key. Above the refund
+// approval threshold it needs the same approval as any refund at the desk or
+// through the API (models.RefundApproval), recorded in the audit log.
 func RefundPackage(ctx context.Context, db *models.DB, now time.Time, id models.Idem, in RefundInput) (models.Outcome, error) {
+	p, err := GetPackage(ctx, db.R, in.User, in.PackageID)
+	if err != nil {
+		return models.Outcome{}, err
+	}
+	amount := QuoteRefund(p.Package).Amount
+	approver, _, err := models.RefundApproval(ctx, db, now, models.DeskRefundInput{Kind: models.ReceiptPurchase,
+		ID: p.PurchaseID, Amount: &amount, Reason: in.Reason, User: in.User, Actor: in.Actor, Approver: in.Approver, Via: RefundVia})
+	if err != nil {
+		return models.Outcome{}, err
+	}
 	return models.RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
 		res, err := PostRefund(ctx, tx, now, in)
 		if err != nil {
 			return 0, nil, err
+		}
+		if approver != nil {
+			if err := models.Audit(ctx, tx, now, in.Actor, "refund.approve", "purchase", res.PurchaseID,
+				fmt.Sprintf("approver=%d (%s) amount=%d via=package", approver.ID, approver.Username, res.Amount)); err != nil {
+				return 0, nil, err
+			}
 		}
 		b, err := json.Marshal(res)
 		return 201, b, err
