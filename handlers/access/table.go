@@ -184,6 +184,8 @@ var Table = []Rule{
 	{"POST", "/api/v1/plans/:id/leave", "plans.leave.write", Money, courses.ObjectPlan},
 	{"GET", "/api/v1/prospects/funnel", "prospects.funnel.read", BackOffice, ""},
 	{"POST", "/api/v1/purchases", "purchases.write", Money, ""},
+	{"GET", "/api/v1/reports/liabilities", "reports.liabilities.read", BackOffice, ""},
+	{"GET", "/api/v1/reports/members", "reports.members.read", BackOffice, ""},
 	{"POST", "/api/v1/purchases/:id/refunds", "purchases.refunds.write", Money, models.ObjectPurchase},
 	{"POST", "/api/v1/tasks/:id/complete", "tasks.complete.write", Teacher | BackOffice, crm.ObjectTask},
 	{"POST", "/api/v1/topups/:id/refunds", "topups.refunds.write", Money, models.ObjectTopup},
