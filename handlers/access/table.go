@@ -115,6 +115,8 @@ var Table = []Rule{
 	{"GET", "/admin/referrals/poster", "admin.referrals.poster.read", BackOffice, ""},
 	{"GET", "/admin/referrals/qr/:code", "admin.referrals.qr.read", BackOffice, ""},
 	{"POST", "/admin/referrals/register", "admin.referrals.register.write", BackOffice, ""},
+	{"GET", "/admin/reports", "admin.reports.read", BackOffice, ""},
+	{"GET", "/admin/reports.xlsx", "admin.reports.export", BackOffice, ""},
 	{"GET", "/admin/rewards", "admin.rewards.read", BackOffice, ""},
 	{"POST", "/admin/rewards", "admin.rewards.write", BackOffice, ""},
 	{"POST", "/admin/rewards/:id/restock", "admin.rewards.restock.write", BackOffice, ""},
