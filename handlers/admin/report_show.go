@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"strconv"
 	"time"
 
@@ -122,7 +123,7 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 	q := fmt.Sprintf("from=%s&to=%s&grain=%s&campus_id=%d", p.From.Format(time.DateOnly),
 		p.To.AddDate(0, 0, -1).Format(time.DateOnly), p.Grain, campus)
 	return h.Page(c, fiber.StatusOK, "admin/reports", "", render.View{Title: h.T(c, "reports.title"), D: fiber.Map{
-		"R": rep, "Campuses": choices, "Campus": campus, "Query": q,
+		"R": rep, "Campuses": choices, "Campus": campus, "Query": template.URL(q), // built from parsed dates and ints
 		"From": p.From.Format(time.DateOnly), "To": p.To.AddDate(0, 0, -1).Format(time.DateOnly), "Grain": p.Grain,
 		"Grains": reports.Grains, "MoneyChart": money.JSON(), "LifeChart": life.JSON(), "RenewChart": renew.JSON(),
 		"Grades": reportGrades(c, h, rep.Members.ByGrade)}})
@@ -190,11 +191,15 @@ func (h handler) salesSpark(c *fiber.Ctx, rep *reports.Report) string {
 	return ch.JSON()
 }
 
-// renewalPct is the renewal rate over every course of the report.
-func renewalPct(rep *reports.Report) int64 {
+// renewalPct is the renewal rate over every course of the report, "—"
+// when nobody attended a lesson in the period.
+func renewalPct(rep *reports.Report) string {
 	var st, rn int64
 	for _, x := range rep.Renewals {
 		st, rn = st+x.Students, rn+x.Renewed
 	}
-	return reports.Pct(rn, st)
+	if st == 0 {
+		return "—"
+	}
+	return strconv.FormatInt(reports.Pct(rn, st), 10) + "%"
 }
