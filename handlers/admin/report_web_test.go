@@ -115,3 +115,65 @@ func TestReportsPageAndExport(t *testing.T) {
 		t.Fatalf("a cashier opened the reports: %d", resp.StatusCode)
 	}
 }
+
+// TestAuditLogReadable: names instead of "staff #5", actions in words, ¥
+// amounts, local times; routine profile views hidden until asked for; the
+// filters narrow the list; a campus manager reads only their campus.
+func TestAuditLogReadable(t *testing.T) {
+	db := dbtest.SQLite(t)
+	w := newMemberAdmin(t, db)
+	ctx := context.Background()
+	now := w.a.Clock.Now() // Monday 09:30 in Shanghai
+	_, kids, err := models.CreateFamily(ctx, db, now, models.SystemActor, models.NewFamily{CampusID: w.sun,
+		Guardians: []models.NewGuardian{{Name: "王芳", Phone: "13912345678", Relation: "mother"}},
+		Children:  []models.NewMember{{Name: "张小明"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bossID := w.a.Staff(t, "boss", models.RoleAdmin).ID
+	if err := db.W.Exec("UPDATE staff_users SET name = '陈校长' WHERE id = ?", bossID).Error; err != nil {
+		t.Fatal(err)
+	}
+	act := models.Actor{Type: "staff", ID: bossID, CampusID: w.sun}
+	for _, e := range []struct {
+		action, detail string
+		campus         int64
+	}{{"purchase.refund", "amount=15000 points_reversed=0 shortfall=0 reason=家长 退课", w.sun}, {"member.view", "", w.sun}, {"card.freeze", "", w.riv}} {
+		act.CampusID = e.campus
+		if err := models.Audit(ctx, db.W, now, act, e.action, "member", kids[0], e.detail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mgr := w.a.Client(t)
+	mgr.Login("mgr", "password123")
+	resp, body := mgr.Get("/admin/audit")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("audit: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"陈校长", "消费退款", "金额 ¥150.00", "原因 家长 退课", "张小明", "09:30"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+	for _, not := range []string{"staff #", "amount=15000", "查看学员档案", "冻结会员卡"} {
+		if strings.Contains(body, not) {
+			t.Errorf("audit log shows %q (raw, routine, or another campus)", not)
+		}
+	}
+	_, body = mgr.Get("/admin/audit?routine=1")
+	if !strings.Contains(body, "查看学员档案") {
+		t.Error("routine views are not shown when asked for")
+	}
+	_, body = mgr.Get("/admin/audit?what=card&routine=1")
+	if strings.Contains(body, "消费退款") || strings.Contains(body, "查看学员档案") {
+		t.Error("the what filter does not narrow the list")
+	}
+	_, body = mgr.Get("/admin/audit?member=李")
+	if strings.Contains(body, "消费退款") {
+		t.Error("the member filter does not narrow the list")
+	}
+	_, body = mgr.Get("/admin/audit?from=2026-10-01&to=2026-10-31")
+	if strings.Contains(body, "消费退款") {
+		t.Error("the date filter does not narrow the list")
+	}
+}
