@@ -63,6 +63,14 @@ func TestBrowserReports(t *testing.T) {
 	mgr.MustElement("#renewal").MustScrollIntoView()
 	apptest.Shot(t, mgr, "reports-1280-4-renewal-service")
 
+	// The audit log reads in words; routine views behind the checkbox.
+	goTo(mgr, base+"/admin/audit")
+	waitText(t, mgr, "h1", "操作日志")
+	if body := mgr.MustElement("#audit-table").MustText(); strings.Contains(body, "staff #") {
+		t.Fatalf("the audit log shows raw actors:\n%s", body)
+	}
+	apptest.Shot(t, mgr, "reports-1280-6-audit")
+
 	boss := desk(t, b, base, "rboss", "/admin/reports")
 	boss.MustElement(`select[name=campus_id]`).MustSelect(campus.Name)
 	click(t, boss, `.report-filters button[type=submit]`)

@@ -113,7 +113,8 @@ type DetailPart struct {
 }
 
 // moneyKeys hold fen.
-var moneyKeys = map[string]bool{"amount": true, "refund": true, "threshold": true, "bonus": true, "paid": true, "total": true}
+var moneyKeys = map[string]bool{"amount": true, "refund": true, "threshold": true, "bonus": true, "paid": true, "total": true,
+	"expected_cash": true, "counted_cash": true, "difference": true, "opening_cash": true}
 
 // ParseDetail splits "amount=15000 reason=x" into parts, marking money;
 // a detail that is not key=value pairs is one part without a key.
