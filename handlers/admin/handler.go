@@ -28,4 +28,5 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerSetup(r)
 	h.registerCRM(r)
 	h.registerCare(r)
+	h.registerReports(r)
 }

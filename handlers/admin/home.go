@@ -7,6 +7,7 @@ import (
 
 	"starcard/handlers/render"
 	"starcard/models"
+	"starcard/models/reports"
 )
 
 func (h handler) home(c *fiber.Ctx) error {
@@ -31,8 +32,18 @@ func (h handler) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The dashboard: the last 30 days of the viewer's campuses, each figure
+	// linking into its report.
+	p, _, err := h.reportPeriod(c)
+	if err != nil {
+		return err
+	}
+	rep, err := reports.Build(ctx, h.DB.R, p)
+	if err != nil {
+		return err
+	}
 	return h.Page(c, fiber.StatusOK, "admin/home", "", render.View{
 		Title: h.T(c, "admin.title"),
-		D:     fiber.Map{"Campuses": campuses, "Counts": counts},
+		D:     fiber.Map{"Campuses": campuses, "Counts": counts, "R": rep, "Spark": h.salesSpark(c, rep), "Renewal": renewalPct(rep)},
 	})
 }

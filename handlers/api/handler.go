@@ -38,5 +38,6 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountCRM(doc, authed)
 	h.mountComplaints(doc, authed)
 	h.mountCourses(doc, authed)
+	h.mountReports(doc, authed)
 	return doc
 }

@@ -1,0 +1,179 @@
+package admin_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"starcard/models"
+	"starcard/models/dbtest"
+)
+
+// TestReportsPageAndExport: a campus manager opens the dashboard and the
+// reports of their campus; the Excel export carries the page's totals;
+// another campus is refused (403), a cashier may not open reports, and a
+// bad campus id is a field error, not a 500.
+func TestReportsPageAndExport(t *testing.T) {
+	db := dbtest.SQLite(t)
+	w := newMemberAdmin(t, db)
+	ctx := context.Background()
+	now := w.a.Clock.Now()
+	_, kids, err := models.CreateFamily(ctx, db, now, models.SystemActor, models.NewFamily{CampusID: w.sun,
+		Guardians: []models.NewGuardian{{Name: "王芳", Phone: "13912345678", Relation: "mother"}},
+		Children:  []models.NewMember{{Name: "张小明"}, {Name: "张小红"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rivKids, err := models.CreateFamily(ctx, db, now, models.SystemActor, models.NewFamily{CampusID: w.riv,
+		Guardians: []models.NewGuardian{{Name: "李强", Phone: "13912345679", Relation: "father"}},
+		Children:  []models.NewMember{{Name: "李小龙"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idem := func(k string) models.Idem { return models.Idem{Scope: "t", Key: k, Hash: k} }
+	if _, err := models.RecordTopup(ctx, db, now, idem("t1"), models.TopupInput{MemberID: kids[0], Amount: 123456, Method: "cash", Actor: models.SystemActor}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.RecordTopup(ctx, db, now, idem("t2"), models.TopupInput{MemberID: rivKids[0], Amount: 50000, Method: "cash", Actor: models.SystemActor}); err != nil {
+		t.Fatal(err)
+	}
+	buy := func(key string, member, amount int64) {
+		if _, err := models.RecordPurchase(ctx, db, now, idem(key), models.PurchaseInput{MemberID: member,
+			Items:    []models.PurchaseItem{{Category: models.CategoryMeals, Amount: amount}},
+			Payments: []models.Payment{{Method: "wechat", Amount: amount}}, Actor: models.SystemActor}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buy("p1", kids[1], 8800)
+	buy("p2", rivKids[0], 99900)
+
+	mgr := w.a.Client(t)
+	mgr.Login("mgr", "password123")
+	_, home := mgr.Get("/admin")
+	for _, want := range []string{`href="/admin/reports#money"`, "¥88.00", `class="spark"`} {
+		if !strings.Contains(home, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	resp, body := mgr.Get("/admin/reports")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reports: %d %s", resp.StatusCode, body)
+	}
+	// Only the manager's campus: 滨江's ¥999 purchase and ¥500 top-up are not here.
+	for _, want := range []string{`id="members-total">2<`, `id="money-sales">¥88.00<`, `id="money-topups">¥1,234.56<`,
+		`id="liab-principal">¥1,234.56<`, "续班率 = ", "餐费", "微信", `data-inline="{`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("reports page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "¥999.00") || strings.Contains(body, "滨江校区") {
+		t.Error("the manager sees another campus's money")
+	}
+	resp, body = mgr.Get(fmt.Sprintf("/admin/reports?campus_id=%d", w.riv))
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("another campus: %d", resp.StatusCode)
+	}
+	resp, _ = mgr.Get("/admin/reports?campus_id=abc&from=nonsense")
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad campus id: %d", resp.StatusCode)
+	}
+	resp, body = mgr.Get("/admin/reports.xlsx?grain=month")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "PK") {
+		t.Fatalf("export: %d", resp.StatusCode)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	money, err := f.GetRows("收入")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total []string
+	for _, r := range money {
+		if len(r) > 0 && r[0] == "合计" {
+			total = r
+		}
+	}
+	if len(total) < 6 || total[1] != "88" || total[3] != "1234.56" {
+		t.Fatalf("export totals %v, the page says ¥88.00 sales and ¥1,234.56 top-ups", total)
+	}
+	liab, err := f.GetRows("负债（预收）")
+	if err != nil || len(liab) != 3 || liab[2][2] != "1234.56" {
+		t.Fatalf("export liabilities %v %v", liab, err)
+	}
+
+	w.a.Staff(t, "desk", models.RoleCashier, w.sun)
+	desk := w.a.Client(t)
+	desk.Login("desk", "password123")
+	if resp, _ := desk.Get("/admin/reports"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a cashier opened the reports: %d", resp.StatusCode)
+	}
+}
+
+// TestAuditLogReadable: names instead of "staff #5", actions in words, ¥
+// amounts, local times; routine profile views hidden until asked for; the
+// filters narrow the list; a campus manager reads only their campus.
+func TestAuditLogReadable(t *testing.T) {
+	db := dbtest.SQLite(t)
+	w := newMemberAdmin(t, db)
+	ctx := context.Background()
+	now := w.a.Clock.Now() // Monday 09:30 in Shanghai
+	_, kids, err := models.CreateFamily(ctx, db, now, models.SystemActor, models.NewFamily{CampusID: w.sun,
+		Guardians: []models.NewGuardian{{Name: "王芳", Phone: "13912345678", Relation: "mother"}},
+		Children:  []models.NewMember{{Name: "张小明"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bossID := w.a.Staff(t, "boss", models.RoleAdmin).ID
+	if err := db.W.Exec("UPDATE staff_users SET name = '陈校长' WHERE id = ?", bossID).Error; err != nil {
+		t.Fatal(err)
+	}
+	act := models.Actor{Type: "staff", ID: bossID, CampusID: w.sun}
+	for _, e := range []struct {
+		action, detail string
+		campus         int64
+	}{{"purchase.refund", "amount=15000 points_reversed=0 shortfall=0 reason=家长 退课", w.sun}, {"member.view", "", w.sun}, {"card.freeze", "", w.riv}} {
+		act.CampusID = e.campus
+		if err := models.Audit(ctx, db.W, now, act, e.action, "member", kids[0], e.detail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mgr := w.a.Client(t)
+	mgr.Login("mgr", "password123")
+	resp, body := mgr.Get("/admin/audit")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("audit: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"陈校长", "消费退款", "金额 ¥150.00", "原因 家长 退课", "张小明", "09:30"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+	for _, not := range []string{"staff #", "amount=15000", "查看学员档案", "冻结会员卡"} {
+		if strings.Contains(body, not) {
+			t.Errorf("audit log shows %q (raw, routine, or another campus)", not)
+		}
+	}
+	_, body = mgr.Get("/admin/audit?routine=1")
+	if !strings.Contains(body, "查看学员档案") {
+		t.Error("routine views are not shown when asked for")
+	}
+	_, body = mgr.Get("/admin/audit?what=card&routine=1")
+	if strings.Contains(body, "消费退款") || strings.Contains(body, "查看学员档案") {
+		t.Error("the what filter does not narrow the list")
+	}
+	_, body = mgr.Get("/admin/audit?member=李")
+	if strings.Contains(body, "消费退款") {
+		t.Error("the member filter does not narrow the list")
+	}
+	_, body = mgr.Get("/admin/audit?from=2026-10-01&to=2026-10-31")
+	if strings.Contains(body, "消费退款") {
+		t.Error("the date filter does not narrow the list")
+	}
+}

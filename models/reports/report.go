@@ -1,0 +1,207 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
+
+	"starcard/models"
+	"starcard/models/courses"
+)
+
+// CampusLiabilities is one campus's line of the liabilities table.
+type CampusLiabilities struct {
+	Liabilities
+	Name string
+}
+
+// Report is everything /admin/reports shows for a period, built once so
+// the page and its Excel export carry the same figures.
+type Report struct {
+	Period      Period
+	Members     Members
+	Liabilities []CampusLiabilities
+	LiabTotal   Liabilities
+	Money       *Money
+	Renewals    []RenewalLine
+	Service     *Service
+	CampusName  map[int64]string
+}
+
+// RenewalLine is a course's 续班率: of the students who attended in the
+// period, the share who bought the course's hours again after their first
+// lesson of it (models/courses.Renewals).
+type RenewalLine struct {
+	courses.RenewalRow
+	Campus string
+	Pct    int64
+}
+
+// Build reads every section of the report.
+func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
+	r := &Report{Period: p, CampusName: map[int64]string{}}
+	cs, err := models.ListAllCampuses(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		r.CampusName[c.ID] = c.Name
+	}
+	if r.Members, err = MembersFor(ctx, db, p.CampusIDs); err != nil {
+		return nil, err
+	}
+	ls, err := LiabilitiesByCampus(ctx, db, p.CampusIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		r.Liabilities = append(r.Liabilities, CampusLiabilities{Liabilities: l, Name: r.CampusName[l.CampusID]})
+		r.LiabTotal = r.LiabTotal.Add(l)
+	}
+	if r.Money, err = MoneyFor(ctx, db, p); err != nil {
+		return nil, err
+	}
+	rows, err := courses.Renewals(ctx, db, p.CampusIDs, p.From, p.To, p.Loc)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range rows {
+		r.Renewals = append(r.Renewals, RenewalLine{RenewalRow: x, Campus: r.CampusName[x.CampusID], Pct: Pct(x.Renewed, x.Students)})
+	}
+	if r.Service, err = ServiceFor(ctx, db, p); err != nil {
+		return nil, err
+	}
+	for i := range r.Service.ComplaintsByCampus {
+		id, _ := strconv.ParseInt(r.Service.ComplaintsByCampus[i].Key, 10, 64)
+		r.Service.ComplaintsByCampus[i].Key = r.CampusName[id]
+	}
+	return r, nil
+}
+
+// GradeLabel is the message id naming a grade code: the default scheme's
+// 重点/关注/一般, "not graded", or "" when the code is its own name (A…D).
+func GradeLabel(code string) string {
+	switch code {
+	case "key", "watch", "general":
+		return "crm.grade." + code
+	case UngradedKey:
+		return "reports.members.ungraded"
+	}
+	return ""
+}
+
+// XLSX writes the report as a workbook, one sheet per section, with the
+// page's figures (money in yuan, two decimals). label translates a message id.
+func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	yuan := func(fen int64) float64 { return float64(fen) / 100 }
+	row := 1
+	sheet := ""
+	put := func(vals ...any) {
+		for i, v := range vals {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			_ = f.SetCellValue(sheet, cell, v)
+		}
+		row++
+	}
+	newSheet := func(id string) error {
+		sheet, row = label(id), 1
+		if _, err := f.NewSheet(sheet); err != nil {
+			return fmt.Errorf("reports: xlsx: %w", err)
+		}
+		return nil
+	}
+	p := r.Period
+	if err := newSheet("reports.members.title"); err != nil {
+		return nil, err
+	}
+	_ = f.DeleteSheet("Sheet1")
+	put(label("reports.period"), p.From.In(p.Loc).Format(time.DateOnly), p.To.In(p.Loc).AddDate(0, 0, -1).Format(time.DateOnly))
+	put(label("reports.members.total"), r.Members.Total)
+	for _, g := range []struct {
+		title, prefix string
+		m             map[string]int64
+	}{{"reports.members.by_tier", "tier.", r.Members.ByTier}, {"reports.members.by_grade", "grade", r.Members.ByGrade},
+		{"reports.members.by_lifecycle", "lifecycle.", r.Members.ByLifecycle}} {
+		row++
+		put(label(g.title))
+		for _, a := range sorted(g.m) {
+			name := a.Key
+			switch {
+			case g.prefix == "grade":
+				if id := GradeLabel(a.Key); id != "" {
+					name = label(id)
+				}
+			case g.prefix != "":
+				name = label(g.prefix + a.Key)
+			}
+			put(name, a.Amount)
+		}
+	}
+	if err := newSheet("reports.money.title"); err != nil {
+		return nil, err
+	}
+	put(label("reports.money.bucket"), label("reports.money.sales"), label("reports.money.count"), label("reports.money.topups"),
+		label("reports.money.bonus"), label("reports.money.refunds"))
+	for _, l := range append(r.Money.Lines, r.Money.Total) {
+		b := l.Bucket
+		if b == "" {
+			b = label("reports.total")
+		}
+		put(b, yuan(l.Sales), l.Count, yuan(l.Topups), yuan(l.Bonus), yuan(l.Refunds))
+	}
+	row++
+	put(label("reports.money.by_method"))
+	for _, a := range r.Money.ByMethod {
+		put(label("cashier.method."+a.Key), yuan(a.Amount))
+	}
+	row++
+	put(label("reports.money.by_category"))
+	for _, a := range r.Money.ByCategory {
+		put(label("cashier.cat."+a.Key), yuan(a.Amount))
+	}
+	if err := newSheet("reports.liab.title"); err != nil {
+		return nil, err
+	}
+	put(label("reports.campus"), label("reports.liab.points"), label("reports.liab.principal"), label("reports.liab.bonus"),
+		label("reports.liab.hours"), label("reports.liab.hours_value"))
+	for _, l := range append(r.Liabilities, CampusLiabilities{Liabilities: r.LiabTotal, Name: label("reports.total")}) {
+		put(l.Name, l.PointsOutstanding, yuan(l.StoredValuePrincipal), yuan(l.StoredValueBonus), l.ClassHoursOutstanding, yuan(l.ClassHoursValue))
+	}
+	if err := newSheet("reports.renewal.title"); err != nil {
+		return nil, err
+	}
+	put(label("reports.renewal.definition"))
+	put(label("reports.campus"), label("reports.renewal.course"), label("reports.renewal.students"), label("reports.renewal.renewed"), label("reports.renewal.rate"))
+	for _, x := range r.Renewals {
+		put(x.Campus, x.Name, x.Students, x.Renewed, x.Pct)
+	}
+	if err := newSheet("reports.service.title"); err != nil {
+		return nil, err
+	}
+	s := r.Service
+	put(label("reports.service.complaints"), s.Complaints)
+	put(label("reports.service.answered"), s.Answered)
+	put(label("reports.service.first_avg"), s.FirstAnswerAvgMin)
+	put(label("reports.service.first_on_time"), s.FirstOnTimePct())
+	if s.NPSKnown {
+		put(label("reports.service.nps"), s.NPS, s.NPSAnswers)
+	} else {
+		put(label("reports.service.nps"), "—", s.NPSAnswers)
+	}
+	put(label("reports.service.tasks_due"), s.TasksDue)
+	put(label("reports.service.tasks_done"), s.TasksDone, s.DonePct())
+	put(label("reports.service.tasks_on_time"), s.TasksDoneOnTime, s.OnTimePct())
+	f.SetActiveSheet(0)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, fmt.Errorf("reports: xlsx: %w", err)
+	}
+	return buf.Bytes(), nil
+}
