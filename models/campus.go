@@ -215,17 +215,36 @@ type Counts struct {
 	Points      int64
 }
 
-// SchoolCounts counts what the school has; dayStart is the start of today
-// in the school's time zone (UTC).
-func SchoolCounts(ctx context.Context, db *gorm.DB, dayStart time.Time) (Counts, error) {
+// SchoolCounts counts what the school has, or what the campuses in scope
+// have (nil: the whole school; a campus manager sees only their own);
+// dayStart is the start of today in the school's time zone.
+func SchoolCounts(ctx context.Context, db *gorm.DB, dayStart time.Time, scope []int64) (Counts, error) {
 	var c Counts
-	err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL) AS campuses,
+	if scope == nil {
+		err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL) AS campuses,
 		(SELECT COUNT(*) FROM staff_users WHERE disabled_at IS NULL) AS staff,
 		(SELECT COUNT(*) FROM members WHERE archived_at IS NULL) AS members,
 		(SELECT COUNT(*) FROM checkins WHERE at >= ? AND kind = 'arrival') AS checkins_today,
 		(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE owner_type IN ('member', 'family') AND asset = 'cny') AS stored_value,
 		(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE owner_type = 'member' AND asset = 'points') AS points`,
-		dayStart).Scan(&c).Error
+			dayStart).Scan(&c).Error
+		if err != nil {
+			return c, fmt.Errorf("models: school counts: %w", err)
+		}
+		return c, nil
+	}
+	if len(scope) == 0 {
+		return c, nil
+	}
+	// Balances by campus are the reports' (a family wallet counts at one
+	// campus): the caller fills StoredValue and Points from them.
+	err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL AND id IN ?) AS campuses,
+		(SELECT COUNT(DISTINCT u.id) FROM staff_users u JOIN staff_campuses sc ON sc.user_id = u.id
+			WHERE u.disabled_at IS NULL AND sc.campus_id IN ?) AS staff,
+		(SELECT COUNT(*) FROM members WHERE archived_at IS NULL AND campus_id IN ?) AS members,
+		(SELECT COUNT(*) FROM checkins c JOIN members m ON m.id = c.member_id
+			WHERE c.at >= ? AND c.kind = 'arrival' AND m.campus_id IN ?) AS checkins_today`,
+		scope, scope, scope, dayStart, scope).Scan(&c).Error
 	if err != nil {
 		return c, fmt.Errorf("models: school counts: %w", err)
 	}

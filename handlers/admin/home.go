@@ -28,7 +28,8 @@ func (h handler) home(c *fiber.Ctx) error {
 	}
 	local := h.Now().In(h.Loc)
 	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, h.Loc).UTC()
-	counts, err := models.SchoolCounts(ctx, h.DB.R, dayStart)
+	scope := models.StaffCampusScope(render.User(c))
+	counts, err := models.SchoolCounts(ctx, h.DB.R, dayStart, scope)
 	if err != nil {
 		return err
 	}
@@ -41,6 +42,9 @@ func (h handler) home(c *fiber.Ctx) error {
 	rep, err := reports.Build(ctx, h.DB.R, p)
 	if err != nil {
 		return err
+	}
+	if scope != nil {
+		counts.StoredValue, counts.Points = rep.LiabTotal.StoredValue(), rep.LiabTotal.PointsOutstanding
 	}
 	return h.Page(c, fiber.StatusOK, "admin/home", "", render.View{
 		Title: h.T(c, "admin.title"),

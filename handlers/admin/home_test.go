@@ -25,6 +25,17 @@ func TestHomeShowsHeadlineNumbers(t *testing.T) {
 			models.TopupInput{MemberID: kids[0], Amount: 123456, Method: "cash", Actor: models.SystemActor}); err != nil {
 			t.Fatal(err)
 		}
+		// Another campus's family and money are not the manager's to count.
+		_, far, err := models.CreateFamily(ctx, db, now, models.SystemActor, models.NewFamily{CampusID: w.riv,
+			Guardians: []models.NewGuardian{{Name: "赵敏", Phone: "13987654321", Relation: "mother"}},
+			Children:  []models.NewMember{{Name: "赵一一"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.RecordTopup(ctx, db, now, models.Idem{Scope: "t", Key: "k2", Hash: "h"},
+			models.TopupInput{MemberID: far[0], Amount: 50000, Method: "cash", Actor: models.SystemActor}); err != nil {
+			t.Fatal(err)
+		}
 		cl := w.a.Client(t)
 		cl.Login("mgr", "password123")
 		_, body := cl.Get("/admin")
@@ -33,6 +44,9 @@ func TestHomeShowsHeadlineNumbers(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("admin home lacks %q", want)
 			}
+		}
+		if strings.Contains(body, "¥1,834.56") || strings.Contains(body, "<strong>3</strong>") {
+			t.Errorf("a campus manager's headline counts another campus's children or money")
 		}
 		if strings.Contains(body, "/admin/outbox") {
 			t.Errorf("a campus manager is offered the outbox, which is for service heads")
