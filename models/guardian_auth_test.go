@@ -244,7 +244,7 @@ func TestDemoParentCanLogIn(t *testing.T) {
 	}
 	var n int64
 	db.R.Raw("SELECT COUNT(DISTINCT status) FROM complaints").Scan(&n)
-	if n != 3 {
-		t.Fatalf("demo complaints in %d states, want 3", n)
+	if n < 3 {
+		t.Fatalf("demo complaints in %d states, want at least 3", n)
 	}
 }

@@ -32,7 +32,7 @@ const EventSurvey = "survey_invite"
 
 func init() {
 	models.OnComplaintSubmitted(onSubmitted)
-	models.RegisterNoticeEvent(models.NoticeEvent{Name: EventAlert, Vars: []string{"complaint", "what"}, ToStaff: true, Urgent: true},
+	models.RegisterNoticeEvent(models.NoticeEvent{Name: EventAlert, Vars: []string{"staff", "complaint", "what"}, ToStaff: true, Urgent: true},
 		map[string][2]string{
 			"zh-CN": {"投诉 #{{complaint}}：{{what}}", "{{staff}}您好，投诉 #{{complaint}}（{{campus}}）：{{what}}。请在后台“投诉处理”中查看。"},
 			"zh-TW": {"投訴 #{{complaint}}：{{what}}", "{{staff}}您好，投訴 #{{complaint}}（{{campus}}）：{{what}}。請在後台「投訴處理」中查看。"},
