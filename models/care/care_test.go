@@ -3,6 +3,8 @@ package care_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -363,6 +365,12 @@ func TestSurveyNPS(t *testing.T) {
 		}
 		if _, err := care.Respond(ctx, db, t0, s.parents[1], "", sv.ID, care.Answer{Scores: all, NPS: &six}); err != nil {
 			t.Fatal(err)
+		}
+		// The detractor (NPS 6) gets a follow-up call; the promoter does not.
+		var notes []string
+		db.R.Raw("SELECT note FROM crm_tasks WHERE period_key = ? AND kind = 'call'", fmt.Sprintf("survey:%d", sv.ID)).Scan(&notes)
+		if len(notes) != 1 || !strings.Contains(notes[0], "推荐意愿 6 分") {
+			t.Fatalf("follow-up tasks after a low score: %q", notes)
 		}
 		res, err := care.SurveyResultsFor(ctx, db.R, s.head, sv.ID)
 		if err != nil {

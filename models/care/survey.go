@@ -14,10 +14,16 @@ import (
 	"gorm.io/gorm"
 
 	"starcard/models"
+	"starcard/models/crm"
 )
 
 // Dimensions are the rated aspects (seed 002, DOMAIN §3.10), 1–5 each.
 var Dimensions = []string{"teaching", "teachers", "service", "courses", "results", "price"}
+
+// dimNames name the dimensions in the notes of follow-up tasks (staff read
+// them in the school's language, Chinese).
+var dimNames = map[string]string{"teaching": "教学质量", "teachers": "师资", "service": "服务", "courses": "课程设置",
+	"results": "学习效果", "price": "收费"}
 
 // Survey kinds: a survey sent to a segment, or the short satisfaction check
 // after a resolved complaint.
@@ -383,6 +389,14 @@ func Respond(ctx context.Context, db *models.DB, now time.Time, p *models.Guardi
 				return err
 			}
 		}
+		if low := lowScores(s.Dims(), a, s.AskNPS); low != "" {
+			// A family this unhappy gets a call from the homeroom teacher (seed
+			// 001: problems found are followed up), once per survey.
+			if _, err := crm.OpenTask(ctx, tx, now, r.MemberID, crm.KindCall, now.Add(24*time.Hour).Format(time.DateOnly),
+				fmt.Sprintf("survey:%d", id), "满意度调查低分："+low); err != nil {
+				return err
+			}
+		}
 		if s.Points > 0 {
 			if _, err := models.AwardPoints(ctx, tx, now, models.Award{MemberID: r.MemberID, Points: s.Points, Reason: "survey",
 				RefType: "survey_response", RefID: resp.ID, Actor: p.Actor(ip)}); err != nil {
@@ -403,6 +417,24 @@ func Respond(ctx context.Context, db *models.DB, now time.Time, p *models.Guardi
 		return nil, fmt.Errorf("care: respond: %w", err)
 	}
 	return out, nil
+}
+
+// LowScore is the score (1–5) at or below which an answer asks for a
+// follow-up call; an NPS of a detractor (0–6) does too.
+const LowScore = 2
+
+// lowScores describes what in an answer was low ("" when nothing was).
+func lowScores(dims []string, a Answer, askNPS bool) string {
+	var parts []string
+	for _, d := range dims {
+		if a.Scores[d] <= LowScore {
+			parts = append(parts, fmt.Sprintf("%s %d 分", dimNames[d], a.Scores[d]))
+		}
+	}
+	if askNPS && a.NPS != nil && *a.NPS <= 6 {
+		parts = append(parts, fmt.Sprintf("推荐意愿 %d 分", *a.NPS))
+	}
+	return strings.Join(parts, "，")
 }
 
 // NPS is promoters (9–10) minus detractors (0–6), in whole percent of the
