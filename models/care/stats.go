@@ -1,13 +1,11 @@
 package care
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
 	"time"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"starcard/models"
@@ -153,46 +151,33 @@ func counts(m map[string]*Count) []Count {
 // StatsXLSX writes the month's statistics and its complaints as a workbook;
 // label translates codes (category, cause, channel, status) and headings.
 func StatsXLSX(st *Stats, loc *time.Location, label func(id string) string) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	sum := label("care.stats.sheet_summary")
-	f.SetSheetName("Sheet1", sum)
-	r := 1
-	put := func(sheet string, vals ...any) {
-		for i, v := range vals {
-			cell, _ := excelize.CoordinatesToCellName(i+1, r)
-			f.SetCellValue(sheet, cell, v)
-		}
-		r++
-	}
-	put(sum, label("care.stats.month"), st.Month)
-	put(sum, label("care.stats.total"), st.Total)
-	put(sum, label("care.stats.first_median"), st.FirstAnswerMedianMin)
-	put(sum, label("care.stats.first_on_time"), st.FirstAnswerOnTimePct)
-	put(sum, label("care.stats.resolve_median"), st.ResolveMedianHours)
-	put(sum, label("care.stats.resolve_on_time"), st.ResolveOnTimePct)
-	r++
+	w := models.NewWorkbook(label("care.stats.sheet_summary"))
+	w.Row(label("care.stats.month"), st.Month)
+	w.Row(label("care.stats.total"), st.Total)
+	w.Row(label("care.stats.first_median"), st.FirstAnswerMedianMin)
+	w.Row(label("care.stats.first_on_time"), st.FirstAnswerOnTimePct)
+	w.Row(label("care.stats.resolve_median"), st.ResolveMedianHours)
+	w.Row(label("care.stats.resolve_on_time"), st.ResolveOnTimePct)
+	w.Gap()
 	for _, g := range []struct {
 		title, prefix string
 		cs            []Count
 	}{{"care.stats.by_category", "portal.category.", st.ByCategory}, {"care.stats.by_cause", "care.cause.", st.ByCause},
 		{"care.stats.by_campus", "", st.ByCampus}, {"care.stats.by_channel", "care.channel.", st.ByChannel}} {
-		put(sum, label(g.title))
+		w.Row(label(g.title))
 		for _, c := range g.cs {
 			name := c.Label
 			if g.prefix != "" {
 				name = label(g.prefix + c.Key)
 			}
-			put(sum, name, c.N)
+			w.Row(name, c.N)
 		}
-		r++
+		w.Gap()
 	}
-	list := label("care.stats.sheet_list")
-	if _, err := f.NewSheet(list); err != nil {
+	if err := w.Sheet(label("care.stats.sheet_list")); err != nil {
 		return nil, err
 	}
-	r = 1
-	put(list, "ID", label("care.col.received"), label("care.col.campus"), label("care.col.member"), label("care.col.category"),
+	w.Row("ID", label("care.col.received"), label("care.col.campus"), label("care.col.member"), label("care.col.category"),
 		label("care.col.channel"), label("care.col.status"), label("care.col.owner"), label("care.col.first_answer"),
 		label("care.col.resolved"), label("care.col.cause"), label("care.col.root_cause"), label("care.col.corrective_action"))
 	ts := func(t *time.Time) string {
@@ -206,73 +191,52 @@ func StatsXLSX(st *Stats, loc *time.Location, label func(id string) string) ([]b
 		if c.Cause != "" {
 			cause = label("care.cause." + c.Cause)
 		}
-		put(list, c.ID, c.CreatedAt.In(loc).Format("2006-01-02 15:04"), c.CampusName, c.MemberName,
+		w.Row(c.ID, c.CreatedAt.In(loc).Format("2006-01-02 15:04"), c.CampusName, c.MemberName,
 			label("portal.category."+c.Category), label("care.channel."+c.Channel), label("care.status."+c.Status), c.OwnerName,
 			ts(c.FirstAnswerAt), ts(c.ResolvedAt), cause, c.RootCause, c.CorrectiveAction)
 	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return w.Bytes()
 }
 
 // ResultsXLSX writes a survey's results and answers as a workbook.
 func ResultsXLSX(res *Results, loc *time.Location, label func(id string) string) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	sum := label("care.survey.sheet_summary")
-	f.SetSheetName("Sheet1", sum)
-	r := 1
-	put := func(sheet string, vals ...any) {
-		for i, v := range vals {
-			cell, _ := excelize.CoordinatesToCellName(i+1, r)
-			f.SetCellValue(sheet, cell, v)
-		}
-		r++
-	}
-	put(sum, label("care.survey.title_col"), res.Survey.Title)
-	put(sum, label("care.survey.sent"), res.Sent)
-	put(sum, label("care.survey.responses"), res.Responses)
-	put(sum, label("care.survey.rate"), res.Rate)
+	w := models.NewWorkbook(label("care.survey.sheet_summary"))
+	w.Row(label("care.survey.title_col"), res.Survey.Title)
+	w.Row(label("care.survey.sent"), res.Sent)
+	w.Row(label("care.survey.responses"), res.Responses)
+	w.Row(label("care.survey.rate"), res.Rate)
 	if res.HasNPS {
-		put(sum, "NPS", res.NPS)
+		w.Row("NPS", res.NPS)
 	}
 	for _, d := range res.Dimensions {
-		put(sum, label("care.dim."+d.Dimension), fmt.Sprintf("%.2f", d.Average))
+		w.Row(label("care.dim."+d.Dimension), fmt.Sprintf("%.2f", d.Average))
 	}
-	r++
+	w.Gap()
 	for _, g := range []struct {
 		title string
 		gs    []Group
 	}{{"care.survey.by_campus", res.ByCampus}, {"care.survey.by_class", res.ByClass}, {"care.survey.by_grade", res.ByGrade}} {
-		put(sum, label(g.title), label("care.survey.responses"), "NPS", label("care.survey.average"))
+		w.Row(label(g.title), label("care.survey.responses"), "NPS", label("care.survey.average"))
 		for _, x := range g.gs {
 			nps := "-"
 			if x.HasNPS {
 				nps = fmt.Sprint(x.NPS)
 			}
-			put(sum, x.Label, x.Responses, nps, fmt.Sprintf("%.2f", x.Average))
+			w.Row(x.Label, x.Responses, nps, fmt.Sprintf("%.2f", x.Average))
 		}
-		r++
+		w.Gap()
 	}
-	list := label("care.survey.sheet_answers")
-	if _, err := f.NewSheet(list); err != nil {
+	if err := w.Sheet(label("care.survey.sheet_answers")); err != nil {
 		return nil, err
 	}
-	r = 1
-	put(list, label("care.col.received"), label("care.col.campus"), label("care.survey.class"), label("care.col.member"), "NPS",
+	w.Row(label("care.col.received"), label("care.col.campus"), label("care.survey.class"), label("care.col.member"), "NPS",
 		label("care.survey.scores"), label("care.survey.comment"))
 	for _, c := range res.Comments {
 		nps := ""
 		if c.NPS != nil {
 			nps = fmt.Sprint(*c.NPS)
 		}
-		put(list, c.CreatedAt.In(loc).Format("2006-01-02 15:04"), c.CampusName, c.ClassName, c.MemberName, nps, c.Scores, c.Comment)
+		w.Row(c.CreatedAt.In(loc).Format("2006-01-02 15:04"), c.CampusName, c.ClassName, c.MemberName, nps, c.Scores, c.Comment)
 	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return w.Bytes()
 }

@@ -1,13 +1,10 @@
 package reports
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
-	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
 	"starcard/models"
@@ -98,30 +95,10 @@ func GradeLabel(code string) string {
 // XLSX writes the report as a workbook, one sheet per section, with the
 // page's figures (money in yuan, two decimals). label translates a message id.
 func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
 	yuan := func(fen int64) float64 { return float64(fen) / 100 }
-	row := 1
-	sheet := ""
-	put := func(vals ...any) {
-		for i, v := range vals {
-			cell, _ := excelize.CoordinatesToCellName(i+1, row)
-			_ = f.SetCellValue(sheet, cell, v)
-		}
-		row++
-	}
-	newSheet := func(id string) error {
-		sheet, row = label(id), 1
-		if _, err := f.NewSheet(sheet); err != nil {
-			return fmt.Errorf("reports: xlsx: %w", err)
-		}
-		return nil
-	}
+	w := models.NewWorkbook(label("reports.members.title"))
+	put, newSheet := w.Row, func(id string) error { return w.Sheet(label(id)) }
 	p := r.Period
-	if err := newSheet("reports.members.title"); err != nil {
-		return nil, err
-	}
-	_ = f.DeleteSheet("Sheet1")
 	put(label("reports.period"), p.From.In(p.Loc).Format(time.DateOnly), p.To.In(p.Loc).AddDate(0, 0, -1).Format(time.DateOnly))
 	put(label("reports.members.total"), r.Members.Total)
 	for _, g := range []struct {
@@ -129,7 +106,7 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 		m             map[string]int64
 	}{{"reports.members.by_tier", "tier.", r.Members.ByTier}, {"reports.members.by_grade", "grade", r.Members.ByGrade},
 		{"reports.members.by_lifecycle", "lifecycle.", r.Members.ByLifecycle}} {
-		row++
+		w.Gap()
 		put(label(g.title))
 		for _, a := range sorted(g.m) {
 			name := a.Key
@@ -156,12 +133,12 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 		}
 		put(b, yuan(l.Sales), l.Count, yuan(l.Topups), yuan(l.Bonus), yuan(l.Refunds))
 	}
-	row++
+	w.Gap()
 	put(label("reports.money.by_method"))
 	for _, a := range r.Money.ByMethod {
 		put(label("cashier.method."+a.Key), yuan(a.Amount))
 	}
-	row++
+	w.Gap()
 	put(label("reports.money.by_category"))
 	for _, a := range r.Money.ByCategory {
 		put(label("cashier.cat."+a.Key), yuan(a.Amount))
@@ -198,10 +175,5 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 	put(label("reports.service.tasks_due"), s.TasksDue)
 	put(label("reports.service.tasks_done"), s.TasksDone, s.DonePct())
 	put(label("reports.service.tasks_on_time"), s.TasksDoneOnTime, s.OnTimePct())
-	f.SetActiveSheet(0)
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, fmt.Errorf("reports: xlsx: %w", err)
-	}
-	return buf.Bytes(), nil
+	return w.Bytes()
 }
