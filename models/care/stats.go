@@ -213,16 +213,21 @@ func ResultsXLSX(res *Results, loc *time.Location, label func(id string) string)
 	}
 	w.Gap()
 	for _, g := range []struct {
-		title string
-		gs    []Group
-	}{{"care.survey.by_campus", res.ByCampus}, {"care.survey.by_class", res.ByClass}, {"care.survey.by_grade", res.ByGrade}} {
+		title, prefix string
+		gs            []Group
+	}{{"care.survey.by_campus", "", res.ByCampus}, {"care.survey.by_class", "", res.ByClass},
+		{"care.survey.by_grade", "crm.grade.", res.ByGrade}} {
 		w.Row(label(g.title), label("care.survey.responses"), "NPS", label("care.survey.average"))
 		for _, x := range g.gs {
 			nps := "-"
 			if x.HasNPS {
 				nps = fmt.Sprint(x.NPS)
 			}
-			w.Row(x.Label, x.Responses, nps, fmt.Sprintf("%.2f", x.Average))
+			name := x.Label
+			if g.prefix != "" && name != "" {
+				name = label(g.prefix + name) // a grade's code, in the reader's words
+			}
+			w.Row(name, x.Responses, nps, fmt.Sprintf("%.2f", x.Average))
 		}
 		w.Gap()
 	}
