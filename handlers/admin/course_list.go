@@ -86,7 +86,7 @@ func (h coursesAdmin) create(c *fiber.Ctx) error {
 	if !ok {
 		errs["price_per_hour"] = h.T(c, "err.ledger_bad_amount")
 	}
-	campus, err := models.CampusFor(render.User(c), num("campus_id"))
+	campus, err := models.ResolveCampus(c.UserContext(), h.DB.R, render.User(c), num("campus_id"))
 	if err != nil {
 		return h.page(c, fiber.StatusUnprocessableEntity, render.View{Form: form, Errors: h.FieldErrors(c, err)})
 	}

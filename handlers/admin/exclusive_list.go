@@ -63,7 +63,7 @@ func (h exclusiveAdmin) create(c *fiber.Ctx) error {
 		return h.page(c, fiber.StatusUnprocessableEntity, render.View{Form: form,
 			Errors: map[string]string{"price": h.T(c, "err.ledger_bad_amount")}})
 	}
-	campus, err := models.CampusFor(render.User(c), num("campus_id"))
+	campus, err := models.ResolveCampus(c.UserContext(), h.DB.R, render.User(c), num("campus_id"))
 	if err == nil {
 		_, err = courses.CreateExclusive(c.UserContext(), h.DB.W, h.Now(), h.Loc, render.Actor(c), courses.NewExclusive{
 			CampusID: campus, Name: form["name"], Hours: num("hours"), Sessions: num("sessions"), Capacity: num("capacity"),

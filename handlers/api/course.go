@@ -202,20 +202,10 @@ func (h handler) courseCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(co)
 }
 
-// campusForCourse is the campus asked for, if the caller works there; else
-// the caller's only campus, or the school's only campus.
+// campusForCourse is the campus a new course goes to: the one asked for,
+// or the caller's (or the school's) only campus (models.ResolveCampus).
 func (h handler) campusForCourse(c *fiber.Ctx, asked int64) (int64, error) {
-	u := render.User(c)
-	if asked != 0 || len(u.CampusIDs) == 1 {
-		return models.CampusFor(u, asked)
-	}
-	if u.Role.AllCampuses() {
-		cs, err := models.ListCampuses(c.UserContext(), h.DB.R)
-		if err == nil && len(cs) == 1 {
-			return cs[0].ID, nil
-		}
-	}
-	return models.CampusFor(u, asked)
+	return models.ResolveCampus(c.UserContext(), h.DB.R, render.User(c), asked)
 }
 
 func (h handler) courseList(c *fiber.Ctx) error {
