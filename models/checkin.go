@@ -202,6 +202,12 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 		res.Status, res.At, res.CheckinID = CheckinCheckedIn, now, ci.ID
 		if req.Kind == CheckinDeparture {
 			res.Status = CheckinCheckedOut
+		}
+		if err := Emit(ctx, tx, DomainEvent{Type: EventCheckinCreated, At: now, CampusID: m.CampusID, MemberID: m.ID,
+			ObjectID: ci.ID, Object: res, Actor: req.Actor}); err != nil {
+			return err
+		}
+		if req.Kind == CheckinDeparture {
 			return nil
 		}
 		if settings.AttendancePoints {

@@ -394,6 +394,10 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 		Actor: in.Actor}); err != nil {
 		return nil, err
 	}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventPurchaseCreated, At: now, CampusID: p.CampusID, MemberID: w.MemberID,
+		ObjectID: p.ID, Object: res, Actor: in.Actor}); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

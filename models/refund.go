@@ -263,9 +263,14 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 		Actor: in.Actor}); err != nil {
 		return nil, err
 	}
-	return &RefundResult{ID: row.ID, PurchaseID: p.ID, Amount: amount, PointsReversed: reversed, PointsShortfall: shortfall,
+	res := &RefundResult{ID: row.ID, PurchaseID: p.ID, Amount: amount, PointsReversed: reversed, PointsShortfall: shortfall,
 		PointsReturned: pointsBack, StoredValueReturned: back["bonus"] + back["principal"], Owed: owed,
-		Balances: w.balances()}, nil
+		Balances: w.balances()}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventRefundCreated, At: now, CampusID: p.CampusID, MemberID: p.MemberID,
+		ObjectID: row.ID, Object: res, Actor: in.Actor}); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // restorableDraws lists, per lot, the points the purchase took that have not

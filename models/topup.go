@@ -115,8 +115,13 @@ func PostTopup(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in Topu
 			return nil, fmt.Errorf("models: post topup: lot: %w", err)
 		}
 	}
-	return &TopupResult{ID: t.ID, MemberID: w.MemberID, Amount: t.Amount, Bonus: t.Bonus, BonusPoints: t.BonusPoints,
-		Method: t.Method, At: now, Balances: w.balances()}, nil
+	res := &TopupResult{ID: t.ID, MemberID: w.MemberID, Amount: t.Amount, Bonus: t.Bonus, BonusPoints: t.BonusPoints,
+		Method: t.Method, At: now, Balances: w.balances()}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventTopupCreated, At: now, CampusID: t.CampusID, MemberID: w.MemberID,
+		ObjectID: t.ID, Object: res, Actor: in.Actor}); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // RecordTopup runs PostTopup once per idempotency key (see RecordPurchase).
@@ -232,8 +237,13 @@ func PostTopupRefund(ctx context.Context, tx *gorm.DB, now time.Time, in TopupRe
 		amount, forfeit, t.ID).Error; err != nil {
 		return nil, fmt.Errorf("models: topup refund: %w", err)
 	}
-	return &TopupRefundResult{ID: row.ID, TopupID: t.ID, Amount: amount, BonusForfeited: forfeit, Method: t.Method,
-		Balances: w.balances()}, nil
+	out := &TopupRefundResult{ID: row.ID, TopupID: t.ID, Amount: amount, BonusForfeited: forfeit, Method: t.Method,
+		Balances: w.balances()}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventTopupRefunded, At: now, CampusID: t.CampusID, MemberID: t.MemberID,
+		ObjectID: row.ID, Object: out, Actor: in.Actor}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // RecordTopupRefund runs PostTopupRefund once per idempotency key.

@@ -155,6 +155,10 @@ func PostAttendance(ctx context.Context, tx *gorm.DB, now time.Time, loc *time.L
 	if err := notifyConsumed(ctx, tx, now, loc, c, in.MemberID, day, a.ID, c.HoursPerLesson, before, acct.Balance); err != nil {
 		return nil, err
 	}
+	if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventHoursConsumed, At: now, CampusID: lock.CampusID,
+		MemberID: in.MemberID, ObjectID: a.ID, Object: res, Actor: in.Actor}); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
