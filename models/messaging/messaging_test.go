@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,6 +175,32 @@ func TestMoneyNoticesCarryBalanceAfter(t *testing.T) {
 		}
 		if rep, err := models.Verify(ctx, db); err != nil || !rep.Clean() {
 			t.Fatalf("verify: %v %+v", err, rep.Problems)
+		}
+
+		// The profile's timeline and the parent's statement: one line per
+		// transaction, with its receipt number and items.
+		tl, err := messaging.Timeline(ctx, db.R, m, messaging.TimelineFilter{Money: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]messaging.TimelineEntry{}
+		for _, e := range tl {
+			if _, dup := kinds[e.Kind]; dup {
+				t.Errorf("two %s lines", e.Kind)
+			}
+			kinds[e.Kind] = e
+		}
+		if p := kinds[messaging.TLPurchase]; p.Amount != 30000 || !strings.HasPrefix(p.Receipt, "P") ||
+			len(p.Items) != 1 || p.Items[0].Description != "教材" {
+			t.Errorf("purchase line %+v", p)
+		}
+		for k, amt := range map[string]int64{messaging.TLRefund: -10000, messaging.TLTopup: 50000, messaging.TLTopupRefund: -20000} {
+			if kinds[k].Amount != amt {
+				t.Errorf("%s line amount %d, want %d", k, kinds[k].Amount, amt)
+			}
+		}
+		if len(tl) != 4 {
+			t.Errorf("statement has %d lines, want 4: %+v", len(tl), tl)
 		}
 	})
 }
