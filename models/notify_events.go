@@ -21,6 +21,9 @@ type NoticeEvent struct {
 	ToStaff bool
 	// Money names the variables that carry fen and are shown as ¥.
 	Money []string
+	// PhoneVar names the variable holding the number an SMS-only notice
+	// goes to instead of the recipient's own (a new number being verified).
+	PhoneVar string
 }
 
 // CommonNoticeVars are available in every template.

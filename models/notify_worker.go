@@ -282,6 +282,15 @@ func (w *Worker) deliver(ctx context.Context, r OutboxRow) error {
 	if !found {
 		return w.finish(r, OutboxDead, "", "", "", "recipient not found")
 	}
+	if ev.PhoneVar != "" {
+		var d map[string]any
+		_ = json.Unmarshal([]byte(r.Data), &d)
+		to, _ := d[ev.PhoneVar].(string)
+		if to == "" {
+			return w.finish(r, OutboxDead, "", "", "", "no number to send to")
+		}
+		rc.phone = to
+	}
 	if ev.Marketing {
 		ok, err := w.marketingAllowed(ctx, r.GuardianID, rc.prefs)
 		if err != nil {

@@ -328,4 +328,8 @@ var Table = []Rule{
 	{"POST", "/admin/broadcasts/:id/cancel", "admin.broadcasts.cancel.write", Admin | Head, ""},
 	{"GET", "/admin/privacy-requests", "admin.privacy_requests.read", Admin | Head, ""},
 	{"POST", "/admin/privacy-requests/:id", "admin.privacy_requests.write", Admin | Head, ""},
+	{"GET", "/portal/contact", "portal.contact.read", Guardian, ""},
+	{"POST", "/portal/contact/email", "portal.contact.email.write", Guardian, ""},
+	{"POST", "/portal/contact/phone", "portal.contact.phone.write", Guardian, ""},
+	{"POST", "/portal/contact/phone/confirm", "portal.contact.phone.confirm.write", Guardian, ""},
 }

@@ -1,17 +1,21 @@
 package portal
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
-	"starcard/models"
+	"starcard/models/messaging"
 )
 
-// historyData is a page of the statement; the last row, when there is more,
-// loads the next page as it scrolls into view (hx-trigger="revealed").
+// historyData is a page of the statement: one line per transaction (a
+// purchase with its receipt number and items, a top-up, a refund, a reward,
+// points given, class hours), never the ledger's postings split into
+// principal and bonus. The last row, when there is more, loads the next page
+// as it scrolls into view (hx-trigger="revealed").
 type historyData struct {
 	shell
-	Asset   string
-	Entries []models.LedgerEntry
+	Entries []messaging.TimelineEntry
 	Next    string
 }
 
@@ -23,17 +27,19 @@ func (h handler) historyList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	asset := c.Query("asset", models.AssetPoints)
-	if asset != "stored_value" {
-		asset = models.AssetPoints
+	f := messaging.TimelineFilter{Limit: HistoryPageSize, Money: true}
+	if b := c.Query("before"); b != "" {
+		if t, err := time.Parse(time.RFC3339Nano, b); err == nil {
+			f.Before = t
+		}
 	}
-	page, err := models.MemberLedger(c.UserContext(), h.DB.R, s.Child.ID, asset, c.Query("cursor"), HistoryPageSize)
+	entries, err := messaging.Timeline(c.UserContext(), h.DB.R, s.Child.ID, f)
 	if err != nil {
 		return err
 	}
-	d := historyData{shell: s, Asset: asset, Entries: page.Entries}
-	if page.NextCursor != nil {
-		d.Next = *page.NextCursor
+	d := historyData{shell: s, Entries: entries}
+	if len(entries) == f.Limit {
+		d.Next = entries[len(entries)-1].At.UTC().Format(time.RFC3339Nano)
 	}
 	return h.Page(c, fiber.StatusOK, "portal/history", "rows", h.view(c, s.Heading, d))
 }
