@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"starcard/models"
 	"starcard/models/dbtest"
@@ -89,4 +90,71 @@ func TestAdjustmentMakerChecker(t *testing.T) {
 			t.Fatalf("verify: %v %+v", err, rep.Problems)
 		}
 	})
+}
+
+// phoneSink records where SMS went.
+type phoneSink struct{ to, code []string }
+
+func (s *phoneSink) Send(_ context.Context, m models.Message) error {
+	s.to = append(s.to, m.To)
+	s.code = append(s.code, m.Vars["code"])
+	return nil
+}
+
+// TestPhoneChangeNeedsTheCodeSentToTheNewNumber: the code goes by SMS to the
+// new number (not the old one); a wrong code changes nothing; the right one
+// moves the parent, and a number already at the school is refused.
+func TestPhoneChangeNeedsTheCodeSentToTheNewNumber(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	f := newFixture(t, db)
+	m := f.member(t, false)
+	var fam int64
+	if err := db.R.Raw("SELECT family_id FROM members WHERE id = ?", m).Scan(&fam).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, ph := range []string{"13800001111", "13900002222"} {
+		if err := db.W.Exec("INSERT INTO guardians (family_id, name, phone, relation, created_at, updated_at) VALUES (?, '王妈妈', ?, 'mother', ?, ?)",
+			fam, ph, t0, t0).Error; err != nil {
+			t.Fatal(err)
+		}
+		fam = f.family(t, false) // the second number belongs to another family
+	}
+	var g models.Guardian
+	if err := db.R.Where("phone = ?", "13800001111").Take(&g).Error; err != nil {
+		t.Fatal(err)
+	}
+	p := &models.GuardianPrincipal{Phone: g.Phone, Guardians: []models.Guardian{g}, FamilyIDs: []int64{g.FamilyID}}
+	if _, err := models.RequestPhoneChange(ctx, db, t0, secret, p, "13900002222", ""); !errors.Is(err, models.ErrPhoneTaken) {
+		t.Fatalf("a number of another parent: %v", err)
+	}
+	if _, err := models.RequestPhoneChange(ctx, db, t0, secret, p, "138 0000 1111", ""); !errors.Is(err, models.ErrPhoneSame) {
+		t.Fatalf("the same number: %v", err)
+	}
+	if _, err := models.RequestPhoneChange(ctx, db, t0, secret, p, "13700003333", ""); err != nil {
+		t.Fatal(err)
+	}
+	sms := &phoneSink{}
+	w := models.NewWorker(db, models.NotifyConfig{SMS: sms, Secret: secret}, func() time.Time { return t0 })
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(sms.to) != 1 || sms.to[0] != "13700003333" || len(sms.code[0]) != 6 {
+		t.Fatalf("SMS went to %v with %v; want the new number and a code", sms.to, sms.code)
+	}
+	wrong := "000000"
+	if sms.code[0] == wrong {
+		wrong = "111111"
+	}
+	if err := models.ConfirmPhoneChange(ctx, db, t0, secret, p, "13700003333", wrong, ""); !errors.Is(err, models.ErrOTPWrong) {
+		t.Fatalf("a wrong code: %v", err)
+	}
+	if err := models.ConfirmPhoneChange(ctx, db, t0.Add(time.Minute), secret, p, "13700003333", sms.code[0], ""); err != nil {
+		t.Fatal(err)
+	}
+	var phone string
+	if err := db.R.Raw("SELECT phone FROM guardians WHERE id = ?", g.ID).Scan(&phone).Error; err != nil || phone != "13700003333" {
+		t.Fatalf("guardian phone %q %v", phone, err)
+	}
 }

@@ -175,7 +175,7 @@ func TestPortalPagesForOwnFamily(t *testing.T) {
 			{fmt.Sprintf("/portal/kids/%d", f.A2), "王小红"},
 			{fmt.Sprintf("/portal/kids/%d/card", f.A1), "卡号"},
 			{fmt.Sprintf("/portal/kids/%d/history", f.A1), "+1,200"},
-			{fmt.Sprintf("/portal/kids/%d/history?asset=stored_value", f.A1), "暂无记录"},
+			{fmt.Sprintf("/portal/kids/%d/history", f.A1), "获得积分"},
 			{fmt.Sprintf("/portal/kids/%d/coupons", f.A1), "暂无可用的优惠券"},
 			{fmt.Sprintf("/portal/kids/%d/stamps", f.A1), "还没有集章卡"},
 			{fmt.Sprintf("/portal/kids/%d/rewards", f.A1), "恐龙绘本"},
