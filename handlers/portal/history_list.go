@@ -23,7 +23,7 @@ type historyData struct {
 const HistoryPageSize = 20
 
 func (h handler) historyList(c *fiber.Ctx) error {
-	s, err := h.childLoad(c, "history", "portal.history.title")
+	s, err := h.childLoad(c, "history", "mem2.history_title")
 	if err != nil {
 		return err
 	}
