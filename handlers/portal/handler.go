@@ -73,7 +73,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	a.Get("/settings", h.settingsShow)
 	a.Post("/settings/prefs", h.prefsSave)
 	a.Post("/settings/password", h.passwordSave)
-	a.Get("/contact", h.contactShow)                  // issue 17 B: phone (verified by code) and e-mail
+	a.Get("/contact", h.contactShow) // issue 17 B: phone (verified by code) and e-mail
 	a.Post("/contact/phone", h.phoneCodeSend)
 	a.Post("/contact/phone/confirm", h.phoneConfirm)
 	a.Post("/contact/email", h.emailSave)
