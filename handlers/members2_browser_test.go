@@ -69,6 +69,15 @@ func TestBrowserMemberTimelineAdjustAndPortalContact(t *testing.T) {
 	apptest.Shot(t, desk, "members-desk-adjust-applied")
 	s.verify(t)
 
+	// The service head's broadcast: the preview shows the text, the families and the SMS cost.
+	desk.MustNavigate(base + "/admin/broadcasts").MustWaitLoad()
+	desk.MustElement(`select[name=kind]`).MustSelect("活动邀请")
+	desk.MustElement(`input[name=title]`).MustInput("元旦游园会")
+	desk.MustElement(`textarea[name=body]`).MustInput("元旦亲子游园会1月1日上午9点开始，欢迎全家参加！")
+	desk.MustElement("#bcast-preview").MustClick()
+	apptest.WaitText(t, desk, "#bcast-preview-box", "2 个家庭")
+	apptest.Shot(t, desk, "members-desk-broadcast-preview")
+
 	// 2. The parent's phone: the statement, then a new phone number.
 	parent := apptest.Page(t, b.MustIncognito(), base+"/portal/", 390, 844)
 	parent.MustElement("#phone").MustInput(s.phone)
