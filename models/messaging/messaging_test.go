@@ -202,6 +202,32 @@ func TestMoneyNoticesCarryBalanceAfter(t *testing.T) {
 		if len(tl) != 4 {
 			t.Errorf("statement has %d lines, want 4: %+v", len(tl), tl)
 		}
+
+		// The profile's full timeline reads every area's table, on both databases.
+		tp, err := models.CreateCouponTemplate(ctx, db, t0, f.actor, models.NewCouponTemplate{Name: "兴趣课立减券",
+			CouponTerms: models.CouponTerms{Kind: models.CouponAmount, AmountOff: 5000, MinSpend: 30000}, ValidDays: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.IssueCouponByHand(ctx, db, t0, f.actor, tp.ID, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := models.OverrideTier(ctx, db, t0, f.actor, m, models.TierGold, "老客户关怀", t0.AddDate(0, 6, 0)); err != nil {
+			t.Fatal(err)
+		}
+		full, err := messaging.Timeline(ctx, db.R, m, messaging.TimelineFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, e := range full {
+			seen[e.Kind] = true
+		}
+		for _, k := range []string{messaging.TLCouponIssue, messaging.TLTier, messaging.TLPurchase, messaging.TLTopup} {
+			if !seen[k] {
+				t.Errorf("full timeline lacks %s: %+v", k, full)
+			}
+		}
 	})
 }
 
@@ -302,4 +328,36 @@ func (s *sink) Send(_ context.Context, m models.Message) error {
 	s.to = append(s.to, m.To)
 	s.body = append(s.body, m.Body)
 	return nil
+}
+
+// TestPointsEarnedNoticeAboveThreshold: an award raised as points.earned is
+// told to the family with the points balance when it reaches the threshold
+// (default 50), once per award; smaller awards and purchase points are not.
+func TestPointsEarnedNoticeAboveThreshold(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	f := newFix(t, db)
+	m := f.member(t, "赵小宝", true)
+	award := func(ref int64, pts int64, reason string) {
+		t.Helper()
+		err := db.Tx(ctx, func(tx *gorm.DB) error {
+			if _, err := models.AwardPoints(ctx, tx, t0, models.Award{MemberID: m, Points: pts, Reason: reason, RefType: "test", RefID: ref,
+				Actor: f.actor}); err != nil {
+				return err
+			}
+			return models.Emit(ctx, tx, models.DomainEvent{Type: models.EventPointsEarned, At: t0, MemberID: m, ObjectID: ref,
+				Object: map[string]any{"points": pts, "reason": reason}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	award(1, 80, "问卷")
+	award(1, 80, "问卷") // the same award raised again
+	award(2, 10, "出勤")
+	award(3, 90, "purchase")
+	ns := notices(t, db, m)["points_earned"]
+	if len(ns) != 1 || num(ns[0].Data["points"]) != 80 || num(ns[0].Data["balance"]) != 80 {
+		t.Fatalf("points notices %+v; want one of 80 points with balance 80", ns)
+	}
 }
