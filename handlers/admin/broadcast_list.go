@@ -20,7 +20,7 @@ func (m members2) broadcastForm(c *fiber.Ctx) (map[string]string, messaging.Draf
 		"birth_month", "send_on", "send_at"} {
 		form[k] = strings.TrimSpace(c.FormValue(k))
 	}
-	d := messaging.Draft{Kind: form["kind"], Title: form["title"], Body: form["body"]}
+	d := messaging.Draft{Key: c.FormValue("key"), Kind: form["kind"], Title: form["title"], Body: form["body"]}
 	bad := map[string]string{}
 	num := func(k string) int64 {
 		if form[k] == "" {
@@ -74,12 +74,18 @@ func (m members2) broadcastPage(c *fiber.Ctx, status int, v render.View, pv *mes
 	if v.Form == nil {
 		v.Form = map[string]string{"kind": messaging.KindNews}
 	}
+	// The form keeps its key through previews and refusals, so sending it
+	// twice (a double click, a resent form) makes one broadcast.
+	key := c.FormValue("key")
+	if key == "" || len(key) > 64 {
+		key = models.NewToken(12)
+	}
 	if _, ok := v.Form["points_threshold"]; !ok {
 		v.Form["points_threshold"] = strconv.FormatInt(s.PointsThreshold, 10)
 	}
 	v.Title = m.T(c, "bcast.title")
 	v.D = fiber.Map{"List": list, "Campuses": campuses, "Kinds": messaging.Kinds, "Tiers": models.TierOrder,
-		"Lifecycles": models.Lifecycles, "Preview": pv, "MaxBody": messaging.MaxBody}
+		"Lifecycles": models.Lifecycles, "Preview": pv, "MaxBody": messaging.MaxBody, "Key": key}
 	return m.Page(c, status, "admin/broadcasts", "compose", v)
 }
 

@@ -25,6 +25,7 @@ CREATE TABLE member_adjustments (
 -- activity invitation), sent once at its time through the outbox.
 CREATE TABLE broadcasts (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  request_key VARCHAR(64) NOT NULL,
   kind VARCHAR(16) NOT NULL,
   title VARCHAR(100) NOT NULL,
   body TEXT NOT NULL,
@@ -36,6 +37,7 @@ CREATE TABLE broadcasts (
   created_by BIGINT NOT NULL,
   created_at DATETIME(3) NOT NULL,
   queued_at DATETIME(3) NULL,
+  UNIQUE KEY uq_broadcasts_key (request_key),
   KEY ix_broadcasts_due (status, scheduled_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

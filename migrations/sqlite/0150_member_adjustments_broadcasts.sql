@@ -20,6 +20,7 @@ CREATE INDEX ix_member_adjustments_status ON member_adjustments (status, id);
 
 CREATE TABLE broadcasts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_key TEXT NOT NULL,
   kind TEXT NOT NULL,
   title TEXT NOT NULL,
   body TEXT NOT NULL,
@@ -32,6 +33,7 @@ CREATE TABLE broadcasts (
   created_at DATETIME NOT NULL,
   queued_at DATETIME NULL
 );
+CREATE UNIQUE INDEX uq_broadcasts_key ON broadcasts (request_key);
 CREATE INDEX ix_broadcasts_due ON broadcasts (status, scheduled_at);
 
 -- +goose Down

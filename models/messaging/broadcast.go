@@ -52,6 +52,7 @@ const (
 // Broadcast is one message to the families of a segment.
 type Broadcast struct {
 	ID          int64
+	RequestKey  string // the compose form's key: a form sent twice is one broadcast
 	Kind        string
 	Title       string
 	Body        string
@@ -77,6 +78,7 @@ func (b Broadcast) Seg() models.Segment {
 
 // Draft is a broadcast being composed.
 type Draft struct {
+	Key         string // 1–64 characters from the form; "" makes one up
 	Kind        string
 	Title       string
 	Body        string
@@ -217,10 +219,24 @@ func CreateBroadcast(ctx context.Context, db *models.DB, now time.Time, a models
 	if d.ScheduledAt.IsZero() || d.ScheduledAt.Before(now) {
 		d.ScheduledAt = now
 	}
+	if len(d.Key) > 64 {
+		return nil, models.Invalid(map[string]string{"key": "mem2.err_key"})
+	}
+	if d.Key == "" {
+		d.Key = models.NewToken(16)
+	}
 	seg, _ := json.Marshal(d.Segment)
-	b := Broadcast{Kind: d.Kind, Title: d.Title, Body: d.Body, Segment: string(seg), Status: StatusScheduled,
+	b := Broadcast{RequestKey: d.Key, Kind: d.Kind, Title: d.Title, Body: d.Body, Segment: string(seg), Status: StatusScheduled,
 		ScheduledAt: d.ScheduledAt.UTC(), CreatedBy: a.ID, CreatedAt: now.UTC()}
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		var prev []Broadcast
+		if err := tx.Where("request_key = ?", d.Key).Limit(1).Find(&prev).Error; err != nil {
+			return err
+		}
+		if len(prev) == 1 {
+			b = prev[0]
+			return nil
+		}
 		if err := tx.Create(&b).Error; err != nil {
 			return err
 		}
