@@ -396,7 +396,7 @@ type DrawView struct {
 	DrawnName   string `json:"drawn_name"`
 	DrawnKind   string `json:"drawn_kind"`
 	OutOfStock  bool   `json:"out_of_stock"`
-	MAC         string `json:"mac,omitempty"`     // once revealed
+	MAC         string `json:"mac,omitempty"`      // once revealed
 	Verified    *bool  `json:"verified,omitempty"` // once revealed: the seed reproduces the roll and the prize
 }
 
