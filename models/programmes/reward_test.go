@@ -2,6 +2,7 @@ package programmes_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -94,3 +95,47 @@ func TestRewardCouponAndPointsPlusCash(t *testing.T) {
 		f.verify(t)
 	})
 }
+
+// TestTopupBonusCoupon: a bonus band may give a coupon as well as bonus
+// value and points; the coupon is issued once per top-up (a retried top-up
+// with its key gives no second coupon); below the band nothing is given.
+func TestTopupBonusCoupon(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		f := newFix(t, db)
+		tp, err := models.CreateCouponTemplate(ctx, db, t0, f.actor, models.NewCouponTemplate{Name: "充值送 ¥50 券",
+			CouponTerms: models.CouponTerms{Kind: models.CouponAmount, AmountOff: 5000}, ValidDays: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := models.DefaultRules()
+		r.TopupBands = []models.TopupBand{{MinAmount: 100000, BonusAmount: 10000, CouponTemplateID: tp.ID}}
+		if err := models.SaveRules(ctx, db, t0.Add(-time.Hour), f.actor, r, t0.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ming := f.member(t, "张小明", 0)
+		top := func(key string, amount int64) {
+			t.Helper()
+			if _, err := models.RecordTopup(ctx, db, t0, models.Idem{Scope: "t", Key: key, Hash: fmt.Sprint(amount)},
+				models.TopupInput{MemberID: ming, Amount: amount, Method: "cash", Actor: f.actor}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		top("small", 50000)
+		if cs, _ := models.MemberCoupons(ctx, db.R, ming, t0); len(cs) != 0 {
+			t.Fatalf("¥500 top-up gave %d coupons", len(cs))
+		}
+		top("big", 100000)
+		top("big", 100000) // retried
+		cs, err := models.MemberCoupons(ctx, db.R, ming, t0)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("¥1000 top-up (retried) gave %d coupons: %v", len(cs), err)
+		}
+		b, _ := models.MemberBalances(ctx, db.R, ming)
+		if b[ming].StoredValuePrincipal != 150000 || b[ming].StoredValueBonus != 10000 {
+			t.Fatalf("balances %+v", b[ming])
+		}
+		f.verify(t)
+	})
+}
+
