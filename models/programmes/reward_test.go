@@ -138,4 +138,3 @@ func TestTopupBonusCoupon(t *testing.T) {
 		f.verify(t)
 	})
 }
-
