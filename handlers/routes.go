@@ -142,6 +142,8 @@ func Build(d *render.Deps, o Options) (*App, error) {
 	adminGroup := web.Group("/admin")
 	admin.Register(adminGroup, d)
 	admin.RegisterCourses(adminGroup, d) // courses, class hours (models/courses)
+	// points lottery, auction, parties (models/programmes)
+	admin.RegisterProgrammes(adminGroup, d)
 	cashierGroup := web.Group("/cashier")
 	cashier.Register(cashierGroup, d)
 	cashier.RegisterPackages(cashierGroup, d)

@@ -19,10 +19,15 @@ const (
 	RewardGift   = "gift"   // a present handed over at the desk
 	RewardCourse = "course" // a points-exclusive short course (积分专享课程)
 	RewardTicket = "ticket" // an event ticket
+	RewardCoupon = "coupon" // a coupon of a template, issued at once (积分兑换优惠券)
 )
 
 // RewardKinds lists the kinds in display order.
-var RewardKinds = []string{RewardGift, RewardCourse, RewardTicket}
+var RewardKinds = []string{RewardGift, RewardCourse, RewardTicket, RewardCoupon}
+
+// KindRewardCash is the journal of the cash part of a points + cash reward
+// (换购), taken at the hand-over.
+const KindRewardCash = "reward_cash"
 
 // Redemption statuses: reserved (points held) → handed_over (captured) or
 // cancelled (released; also when it was not collected in time).
@@ -63,12 +68,14 @@ type Reward struct {
 	PerMemberLimit int
 	AvailableFrom  *time.Time
 	AvailableUntil *time.Time
-	Image          string
-	Active         bool
-	Redeemed       int64
-	CreatedBy      int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// CouponTemplateID is the template a "coupon" reward issues.
+	CouponTemplateID *int64
+	Image            string
+	Active           bool
+	Redeemed         int64
+	CreatedBy        int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // TableName maps Reward to its table.
@@ -113,6 +120,8 @@ type NewReward struct {
 	PerMemberLimit int
 	AvailableFrom  *time.Time
 	AvailableUntil *time.Time
+	// CouponTemplateID: the template a "coupon" reward issues (no cash part).
+	CouponTemplateID int64
 }
 
 // Validate checks a new reward and returns field → message key.
@@ -132,6 +141,12 @@ func (n *NewReward) Validate() map[string]string {
 	}
 	if n.PointsPrice <= 0 {
 		f["points_price"] = "err.reward_points_price"
+	}
+	if n.Kind == RewardCoupon && n.CouponTemplateID <= 0 {
+		f["coupon_template_id"] = "prog.err.coupon"
+	}
+	if n.Kind == RewardCoupon && n.CashPrice != 0 {
+		f["cash_price"] = "prog.err.coupon_cash"
 	}
 	for k, v := range map[string]int64{"points_gold": n.PointsGold, "points_platinum": n.PointsPlatinum,
 		"cash_price": n.CashPrice, "normal_price": n.NormalPrice, "stock": n.Stock} {
@@ -157,7 +172,15 @@ func CreateReward(ctx context.Context, db *DB, now time.Time, actor Actor, n New
 		PointsGold: n.PointsGold, PointsPlatinum: n.PointsPlatinum, CashPrice: n.CashPrice, NormalPrice: n.NormalPrice,
 		Stock: n.Stock, PerMemberLimit: n.PerMemberLimit, AvailableFrom: utcPtr(n.AvailableFrom),
 		AvailableUntil: utcPtr(n.AvailableUntil), Active: true, CreatedBy: actor.ID, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	if n.Kind == RewardCoupon {
+		r.CouponTemplateID = &n.CouponTemplateID
+	}
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
+		if r.CouponTemplateID != nil {
+			if _, err := GetCouponTemplate(ctx, tx, *r.CouponTemplateID); err != nil {
+				return Invalid(map[string]string{"coupon_template_id": "prog.err.coupon"})
+			}
+		}
 		if err := tx.Create(r).Error; err != nil {
 			return err
 		}
@@ -316,6 +339,10 @@ type RewardRedemption struct {
 	ExpiresAt time.Time
 	ClosedAt  *time.Time
 	ClosedBy  int64
+	// CashMethod and CashJournalID record how the cash part was paid at the
+	// hand-over and its ledger journal.
+	CashMethod    string
+	CashJournalID *int64
 }
 
 // TableName maps RewardRedemption to its table.
@@ -393,6 +420,20 @@ func RedeemReward(ctx context.Context, db *DB, now time.Time, actor Actor, membe
 		}
 		if err := tx.Model(&RewardRedemption{}).Where("id = ?", red.ID).Update("hold_id", hold).Error; err != nil {
 			return 0, nil, fmt.Errorf("models: redeem reward: %w", err)
+		}
+		if r.Kind == RewardCoupon && r.CouponTemplateID != nil {
+			// Nothing to hand over: the coupon is issued and the points spent now.
+			if err := CaptureHold(ctx, tx, now, actor, hold, red.Points); err != nil {
+				return 0, nil, err
+			}
+			if _, err := IssueCoupon(ctx, tx, now, CouponIssue{TemplateID: *r.CouponTemplateID, MemberID: m.ID,
+				SourceKey: fmt.Sprintf("reward:%d", red.ID), Actor: actor}); err != nil {
+				return 0, nil, err
+			}
+			if err := closeRedemption(ctx, tx, now, actor, red, RedemptionHandedOver, false); err != nil {
+				return 0, nil, err
+			}
+			red.Status = RedemptionHandedOver
 		}
 		if err := Audit(ctx, tx, now, actor, "reward.redeem", "reward_redemption", red.ID,
 			fmt.Sprintf("reward=%d member=%d points=%d", r.ID, m.ID, red.Points)); err != nil {
@@ -508,7 +549,11 @@ func lockRedemption(ctx context.Context, tx *gorm.DB, token string) (*RewardRede
 // HandOverRedemption is staff scanning the redemption QR and giving the
 // item: the held points are captured. A redemption past its time is
 // cancelled instead (points back, stock back) and refused.
-func HandOverRedemption(ctx context.Context, db *DB, now time.Time, actor Actor, token string) (*RedemptionView, error) {
+//
+// The cash part of a points + cash reward (换购) is taken now by method
+// (cash, wechat, alipay, bank_card): a journal moves it from the method's
+// clearing account to revenue, and the shift report counts it.
+func HandOverRedemption(ctx context.Context, db *DB, now time.Time, actor Actor, token, method string) (*RedemptionView, error) {
 	now = now.UTC()
 	expired := false
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
@@ -524,6 +569,9 @@ func HandOverRedemption(ctx context.Context, db *DB, now time.Time, actor Actor,
 			expired = true
 			return cancelRedemption(ctx, tx, now, SystemActor, d)
 		}
+		if d.Cash > 0 && clearingAccount[method] == 0 {
+			return Invalid(map[string]string{"method": "err.topup_bad_method"})
+		}
 		err = CaptureHold(ctx, tx, now, actor, d.HoldID, d.Points)
 		if errors.Is(err, ErrHoldClosed) {
 			expired = true // the ledger let the hold go: the order cannot stand
@@ -531,6 +579,19 @@ func HandOverRedemption(ctx context.Context, db *DB, now time.Time, actor Actor,
 		}
 		if err != nil {
 			return err
+		}
+		if d.Cash > 0 {
+			jid, err := PostJournal(ctx, tx, now, JournalSpec{Kind: KindRewardCash, CampusID: d.CampusID, Actor: actor,
+				RefType: "reward_redemption", RefID: d.ID, Reason: method},
+				Entry{System: clearingAccount[method], Asset: AssetCNY, Amount: -d.Cash},
+				Entry{System: SysRevenue, Asset: AssetCNY, Amount: d.Cash})
+			if err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE reward_redemptions SET cash_method = ?, cash_journal_id = ? WHERE id = ?`,
+				method, jid, d.ID).Error; err != nil {
+				return fmt.Errorf("models: hand over: %w", err)
+			}
 		}
 		return closeRedemption(ctx, tx, now, actor, d, RedemptionHandedOver, false)
 	})

@@ -117,7 +117,7 @@ func TestRewardRedeemHandOverAndCancel(t *testing.T) {
 		if b := f.balance(t, kid.ID); b != 1280 {
 			t.Fatalf("points after cancel: %d", b)
 		}
-		if _, err := models.HandOverRedemption(ctx, db, lyNow, f.actor, red.Token); !errors.Is(err, models.ErrRedemptionClosed) {
+		if _, err := models.HandOverRedemption(ctx, db, lyNow, f.actor, red.Token, "cash"); !errors.Is(err, models.ErrRedemptionClosed) {
 			t.Fatalf("hand over a cancelled order: %v", err)
 		}
 		// Redeem again (the limit counts live orders) and hand over.
@@ -125,7 +125,7 @@ func TestRewardRedeemHandOverAndCancel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := models.HandOverRedemption(ctx, db, lyNow.Add(time.Hour), f.actor, " "+red2.Token+" ")
+		v, err := models.HandOverRedemption(ctx, db, lyNow.Add(time.Hour), f.actor, " "+red2.Token+" ", "cash")
 		if err != nil || v.Status != models.RedemptionHandedOver || v.MemberName != "张小明" {
 			t.Fatalf("hand over: %+v %v", v, err)
 		}
@@ -146,7 +146,7 @@ func TestRewardRedeemHandOverAndCancel(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("expire: %d %v", n, err)
 		}
-		if _, err := models.HandOverRedemption(ctx, db, lyNow.AddDate(0, 0, 8), f.actor, red3.Token); !errors.Is(err, models.ErrRedemptionClosed) {
+		if _, err := models.HandOverRedemption(ctx, db, lyNow.AddDate(0, 0, 8), f.actor, red3.Token, "cash"); !errors.Is(err, models.ErrRedemptionClosed) {
 			t.Fatalf("hand over an expired order: %v", err)
 		}
 		if b := f.balance(t, kid.ID); b != 5680 {

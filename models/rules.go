@@ -52,6 +52,8 @@ type TopupBand struct {
 	BonusAmount int64    `json:"bonus_amount"`
 	BonusPoints int64    `json:"bonus_points"`
 	Tiers       []string `json:"tiers,omitempty"`
+	// CouponTemplateID, when set, also issues a coupon of that template.
+	CouponTemplateID int64 `json:"coupon_template_id,omitempty"`
 }
 
 // Rules are the configurable business rules of the ledger, purchases,

@@ -54,6 +54,9 @@ type DeskReport struct {
 	PointsRedeemed int64
 	PointsEarned   int64
 
+	// RewardCash is the cash part of points + cash rewards handed over (换购).
+	RewardCash int64
+
 	TopupCount       int64
 	TopupAmount      int64
 	TopupBonus       int64
@@ -182,6 +185,29 @@ func DeskReportFor(ctx context.Context, db *gorm.DB, sc ReportScope) (*DeskRepor
 			l.Topups += t.Amount
 		}
 		cashier(t.ActorID).Topups += t.Amount
+	}
+
+	// The cash part of points + cash rewards (换购) taken at the hand-over
+	// is money in by its method, like a sale.
+	var rc []struct {
+		Cash, ClosedBy int64
+		CashMethod     string
+	}
+	rcCond, rcArgs := "", []any{sc.CampusID, RedemptionHandedOver, from, to}
+	if sc.ActorID != 0 {
+		rcCond, rcArgs = " AND r.closed_by = ?", append(rcArgs, sc.ActorID)
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT r.cash, r.closed_by, r.cash_method FROM reward_redemptions r
+		WHERE r.campus_id = ? AND r.status = ? AND r.cash > 0 AND r.cash_journal_id IS NOT NULL
+		AND r.closed_at >= ? AND r.closed_at < ?`+rcCond, rcArgs...).Scan(&rc).Error; err != nil {
+		return nil, fmt.Errorf("models: desk report: reward cash: %w", err)
+	}
+	for _, r := range rc {
+		rep.RewardCash += r.Cash
+		if l, ok := lines[r.CashMethod]; ok {
+			l.Purchases += r.Cash
+		}
+		cashier(r.ClosedBy).Paid += r.Cash
 	}
 
 	var rs []struct {

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,6 +59,8 @@ type TopupResult struct {
 	Method      string    `json:"method"`
 	At          time.Time `json:"at"`
 	Balances    Balances  `json:"balances"`
+	// BonusCouponID is the coupon the bonus band gave, if any.
+	BonusCouponID int64 `json:"bonus_coupon_id,omitempty"`
 }
 
 // ValidateTopup checks a top-up's amount and method.
@@ -117,6 +120,19 @@ func PostTopup(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in Topu
 	}
 	res := &TopupResult{ID: t.ID, MemberID: w.MemberID, Amount: t.Amount, Bonus: t.Bonus, BonusPoints: t.BonusPoints,
 		Method: t.Method, At: now, Balances: w.balances()}
+	if band.CouponTemplateID > 0 {
+		// A coupon as bonus (充值送券). A template since archived or sold
+		// out gives nothing rather than refusing the family's money.
+		cp, err := IssueCoupon(ctx, tx, now, CouponIssue{TemplateID: band.CouponTemplateID, MemberID: w.MemberID,
+			SourceKey: fmt.Sprintf("topup:%d", t.ID), Actor: in.Actor})
+		switch {
+		case err == nil:
+			res.BonusCouponID = cp.ID
+		case errors.Is(err, ErrCouponSoldOut), errors.Is(err, ErrCouponClosed), errors.Is(err, ErrNotFound):
+		default:
+			return nil, err
+		}
+	}
 	if err := Emit(ctx, tx, DomainEvent{Type: EventTopupCreated, At: now, CampusID: t.CampusID, MemberID: w.MemberID,
 		ObjectID: t.ID, Object: res, Actor: in.Actor}); err != nil {
 		return nil, err

@@ -19,8 +19,12 @@ func (l loyalty) rewardPage(c *fiber.Ctx, status int, v render.View) error {
 	if err != nil {
 		return err
 	}
+	coupons, err := models.ListCouponTemplates(c.UserContext(), l.DB.R)
+	if err != nil {
+		return err
+	}
 	v.Title = l.T(c, "reward.title")
-	v.D = fiber.Map{"Rewards": rs, "Kinds": models.RewardKinds, "Open": open}
+	v.D = fiber.Map{"Rewards": rs, "Kinds": models.RewardKinds, "Open": open, "Coupons": coupons}
 	return l.Page(c, status, "admin/rewards", "rewards", v)
 }
 
@@ -32,7 +36,7 @@ func (l loyalty) rewardList(c *fiber.Ctx) error {
 // picture when one is attached.
 func (l loyalty) rewardCreate(c *fiber.Ctx) error {
 	form := lyForm(c, "name", "description", "kind", "points_price", "points_gold", "points_platinum", "cash_price",
-		"normal_price", "stock", "per_member_limit", "available_from", "available_until")
+		"normal_price", "stock", "per_member_limit", "available_from", "available_until", "coupon_template_id")
 	errs := map[string]string{}
 	num := func(name string) int64 {
 		v, ok := lyInt(form[name])
@@ -52,6 +56,9 @@ func (l loyalty) rewardCreate(c *fiber.Ctx) error {
 		PointsPrice: num("points_price"), PointsGold: num("points_gold"), PointsPlatinum: num("points_platinum"),
 		CashPrice: money("cash_price"), NormalPrice: money("normal_price"), Stock: num("stock"),
 		PerMemberLimit: int(num("per_member_limit"))}
+	if n.Kind == models.RewardCoupon {
+		n.CouponTemplateID = num("coupon_template_id")
+	}
 	var ok bool
 	if n.AvailableFrom, ok = lyDay(form["available_from"], l.Loc, false); !ok {
 		errs["available_from"] = l.T(c, "err.loyalty_date")

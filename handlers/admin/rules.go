@@ -28,7 +28,8 @@ type rulesData struct {
 	Campuses []models.Campus
 	Versions []rulesVersion
 	CanEdit  bool
-	Choices  []string // band tier choices
+	Choices  []string                // band tier choices
+	Coupons  []models.CouponTemplate // coupon templates a band may give
 	Saved    bool
 }
 
@@ -70,6 +71,9 @@ func (h handler) rulesPage(c *fiber.Ctx, status int, f *rulesForm, errs map[stri
 		names[s.ID] = s.Name
 	}
 	d := &rulesData{F: f, Campuses: campuses, CanEdit: canEditRules(render.User(c)), Choices: bandTierChoices}
+	if d.Coupons, err = models.ListCouponTemplates(ctx, h.DB.R); err != nil {
+		return err
+	}
 	current := false
 	for i, v := range hist {
 		rv := rulesVersion{ID: v.ID, EffectiveAt: v.EffectiveAt, CreatedAt: v.CreatedAt, By: names[v.ChangedBy], State: "past"}
@@ -173,6 +177,7 @@ func readRulesForm(c *fiber.Ctx, campuses []models.Campus) *rulesForm {
 	args := c.Request().PostArgs()
 	mins, bonuses, points, tiers := args.PeekMulti("band_min"), args.PeekMulti("band_bonus"), args.PeekMulti("band_points"),
 		args.PeekMulti("band_tiers")
+	coupons := args.PeekMulti("band_coupon")
 	for i := range mins {
 		b := bandForm{Min: strings.TrimSpace(string(mins[i]))}
 		if i < len(bonuses) {
@@ -183,6 +188,9 @@ func readRulesForm(c *fiber.Ctx, campuses []models.Campus) *rulesForm {
 		}
 		if i < len(tiers) {
 			b.Tiers = string(tiers[i])
+		}
+		if i < len(coupons) {
+			b.Coupon = strings.TrimSpace(string(coupons[i]))
 		}
 		ok := false
 		for _, ch := range bandTierChoices {
@@ -254,6 +262,9 @@ func (h handler) ruleLines(c *fiber.Ctx, r models.Rules, campuses []models.Campu
 		s := t("cashier.band", y(b.Min), y(b.Bonus))
 		if b.Points != "0" && b.Points != "" {
 			s += t("cashier.band_points", mustInt(b.Points))
+		}
+		if b.Coupon != "" {
+			s += t("prog.rules.band_coupon", b.Coupon)
 		}
 		if b.Tiers != "" {
 			s += "（" + t("rules.band_tiers_"+b.Tiers) + "）"

@@ -41,6 +41,7 @@ type rulesForm struct {
 // comma-separated list.
 type bandForm struct {
 	Min, Bonus, Points, Tiers string
+	Coupon                    string // a coupon template id, "" = none
 }
 
 // bandTierChoices are the tier sets a band may be limited to.
@@ -119,6 +120,9 @@ func formFromRules(r models.Rules, campuses []models.Campus) *rulesForm {
 	for _, b := range r.TopupBands {
 		f.Bands = append(f.Bands, bandForm{Min: fenText(b.MinAmount), Bonus: fenText(b.BonusAmount),
 			Points: strconv.FormatInt(b.BonusPoints, 10), Tiers: strings.Join(b.Tiers, ",")})
+		if b.CouponTemplateID > 0 {
+			f.Bands[len(f.Bands)-1].Coupon = strconv.FormatInt(b.CouponTemplateID, 10)
+		}
 	}
 	f.padBands()
 	return f
@@ -128,7 +132,7 @@ func formFromRules(r models.Rules, campuses []models.Campus) *rulesForm {
 func (f *rulesForm) padBands() {
 	empty := 0
 	for _, b := range f.Bands {
-		if b.Min == "" && b.Bonus == "" && b.Points == "" {
+		if b.Min == "" && b.Bonus == "" && b.Points == "" && b.Coupon == "" {
 			empty++
 		}
 	}
@@ -237,7 +241,7 @@ func (f *rulesForm) toRules(base models.Rules, campuses []models.Campus, loc *ti
 
 	r.TopupBands = nil
 	for i, b := range f.Bands {
-		if strings.TrimSpace(b.Min+b.Bonus+b.Points) == "" {
+		if strings.TrimSpace(b.Min+b.Bonus+b.Points+b.Coupon) == "" {
 			continue
 		}
 		k := strconv.Itoa(i)
@@ -253,6 +257,9 @@ func (f *rulesForm) toRules(base models.Rules, campuses []models.Campus, loc *ti
 		}
 		if b.Tiers != "" {
 			band.Tiers = strings.Split(b.Tiers, ",")
+		}
+		if strings.TrimSpace(b.Coupon) != "" {
+			band.CouponTemplateID = p.integer("band_coupon_"+k, b.Coupon, 1, 1<<50)
 		}
 		r.TopupBands = append(r.TopupBands, band)
 	}

@@ -69,7 +69,7 @@ func (h handler) redemptionLookup(c *fiber.Ctx) error {
 }
 
 func (h handler) redemptionHandover(c *fiber.Ctx) error {
-	v, err := models.HandOverRedemption(c.UserContext(), h.DB, h.Now(), render.Actor(c), c.FormValue("token"))
+	v, err := models.HandOverRedemption(c.UserContext(), h.DB, h.Now(), render.Actor(c), c.FormValue("token"), c.FormValue("method"))
 	if err != nil {
 		return h.redemptionFail(c, err)
 	}

@@ -83,6 +83,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	a.Get("/privacy/export.json", h.exportJSON)
 	a.Get("/privacy/export.xlsx", h.exportXLSX)
 	a.Post("/privacy/erasure", h.erasureCreate)
+	h.registerProgrammes(a) // issue 17: points lottery, auction, parties (models/programmes)
 }
 
 // auth lets only a parent with a live session through. A browser without
