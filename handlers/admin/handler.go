@@ -29,4 +29,5 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerCRM(r)
 	h.registerCare(r)
 	h.registerReports(r)
+	h.registerWebhooks(r)
 }

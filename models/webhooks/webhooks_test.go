@@ -299,7 +299,7 @@ func TestWebhooksDeliverEveryEventOnceSigned(t *testing.T) {
 		ids := map[string]bool{}
 		for _, d := range ds {
 			ids[d.EventID] = true
-			if err := webhooks.Redeliver(ctx, db, clk.Now(), f.actor, d.ID); err != nil {
+			if err := webhooks.Redeliver(ctx, db, clk.Now(), f.actor, ep.ID, d.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -323,10 +323,10 @@ func cut(s string, n int) string {
 
 // Redeliver puts a failed or dead delivery back in the queue at once, with
 // the same event id and a new 24-hour retry window.
-func Redeliver(ctx context.Context, db *models.DB, now time.Time, actor models.Actor, id int64) error {
+func Redeliver(ctx context.Context, db *models.DB, now time.Time, actor models.Actor, endpointID, id int64) error {
 	now = now.UTC()
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&Delivery{}).Where("id = ? AND status IN ?", id, []string{DeliveryDead, DeliveryFailed}).
+		res := tx.Model(&Delivery{}).Where("id = ? AND endpoint_id = ? AND status IN ?", id, endpointID, []string{DeliveryDead, DeliveryFailed}).
 			Updates(map[string]any{"status": DeliveryPending, "next_attempt_at": now, "retry_until": now.Add(RetryWindow),
 				"lease_holder": ""})
 		if res.Error != nil {
@@ -334,7 +334,7 @@ func Redeliver(ctx context.Context, db *models.DB, now time.Time, actor models.A
 		}
 		if res.RowsAffected == 0 {
 			var n int64
-			if err := tx.Model(&Delivery{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			if err := tx.Model(&Delivery{}).Where("id = ? AND endpoint_id = ?", id, endpointID).Count(&n).Error; err != nil {
 				return err
 			}
 			if n == 0 {
