@@ -151,8 +151,10 @@ func (d *Doc) Route(r fiber.Router, method, path string, op Op, handlers ...fibe
 			media := map[string]any{"schema": s}
 			if ex, ok := op.Examples[code]; ok {
 				media["example"] = ex
-			} else if code >= 400 && op.Examples != nil {
+			} else if code >= 400 {
 				media["example"] = problemExample(code)
+			} else if s["$ref"] == "#/components/schemas/Member" {
+				media["example"] = memberExample()
 			}
 			body["content"] = map[string]any{ct: media}
 		}
