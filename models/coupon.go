@@ -321,6 +321,9 @@ func IssueCoupon(ctx context.Context, tx *gorm.DB, now time.Time, in CouponIssue
 	if err := tx.Create(c).Error; err != nil {
 		return nil, fmt.Errorf("models: issue coupon: %w", err)
 	}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventCouponIssued, At: now, MemberID: c.MemberID, ObjectID: c.ID, Actor: in.Actor}); err != nil {
+		return nil, err
+	}
 	if err := tx.Exec(`UPDATE coupon_templates SET issued_count = issued_count + 1, issued_value = issued_value + ?,
 		updated_at = ? WHERE id = ?`, fv, now, tp.ID).Error; err != nil {
 		return nil, fmt.Errorf("models: issue coupon: %w", err)

@@ -110,6 +110,9 @@ func markUsed(ctx context.Context, tx *gorm.DB, now time.Time, id int64, code st
 		WHERE id = (SELECT template_id FROM coupons WHERE id = ?)`, id).Error; err != nil {
 		return fmt.Errorf("models: use coupon: %w", err)
 	}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventCouponUsed, At: now, ObjectID: id, Actor: Actor{Type: "staff", ID: by}}); err != nil {
+		return err
+	}
 	return nil
 }
 

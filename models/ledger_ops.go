@@ -65,6 +65,9 @@ func expireMember(ctx context.Context, tx *gorm.DB, now time.Time, memberID int6
 	if err != nil {
 		return 0, err
 	}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventPointsExpired, At: now, CampusID: w.CampusID, MemberID: memberID, ObjectID: jid, Actor: SystemActor, Object: map[string]any{"member_id": memberID, "points": sum, "balance": w.Points.Balance}}); err != nil {
+		return 0, err
+	}
 	return sum, applyLotMoves(ctx, tx, jid, mv)
 }
 

@@ -351,6 +351,9 @@ func CreateMember(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, 
 	if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: m.ID, Cause: "member.create", Ref: Ref("member", m.ID), Actor: actor}); err != nil {
 		return nil, err
 	}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventMemberCreated, At: now, CampusID: m.CampusID, MemberID: m.ID, Actor: actor}); err != nil {
+		return nil, err
+	}
 	// The hooks may have graded the member: hand back the stored row.
 	if err := tx.Take(m, m.ID).Error; err != nil {
 		return nil, fmt.Errorf("models: create member: %w", err)
@@ -418,6 +421,9 @@ func UpdateMember(ctx context.Context, db *DB, now time.Time, actor Actor, id in
 			return err
 		}
 		if err := reindexMembers(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := Emit(ctx, tx, DomainEvent{Type: EventMemberUpdated, At: now, CampusID: e.CampusID, MemberID: id, Actor: actor}); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, now, actor, "member.update", "member", id, "")
@@ -498,6 +504,9 @@ func SetLifecycle(ctx context.Context, db *DB, now time.Time, actor Actor, id in
 			return err
 		}
 		if err := recordLifecycle(ctx, tx, now, actor, id, from, to, strings.TrimSpace(note)); err != nil {
+			return err
+		}
+		if err := Emit(ctx, tx, DomainEvent{Type: EventMemberUpdated, At: now, MemberID: id, Actor: actor}); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, now, actor, "member.lifecycle", "member", id, from+"→"+to)

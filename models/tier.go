@@ -224,6 +224,9 @@ func setTier(ctx context.Context, tx *gorm.DB, now time.Time, actor Actor, membe
 	if err := tx.WithContext(ctx).Create(&h).Error; err != nil {
 		return fmt.Errorf("models: tier history: %w", err)
 	}
+	if err := Emit(ctx, tx, DomainEvent{Type: EventTierChanged, At: now, MemberID: memberID, ObjectID: h.ID, Actor: actor, Object: map[string]any{"member_id": memberID, "from": from, "to": to, "cause": cause, "spend": spend}}); err != nil {
+		return err
+	}
 	return nil
 }
 

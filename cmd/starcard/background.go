@@ -11,6 +11,7 @@ import (
 
 	"starcard/handlers/render"
 	"starcard/models"
+	"starcard/models/webhooks"
 )
 
 // notifyConfig holds the flags of notification delivery and scheduled jobs.
@@ -145,6 +146,9 @@ func startBackground(ctx context.Context, d *render.Deps, c *notifyConfig) (func
 		wg.Add(1)
 		go func() { defer wg.Done(); w.Run(ctx, interval) }()
 		slog.Info("notice worker started", "holder", w.Holder, "sms", *c.smsProvider, "email", *c.smtpHost != "")
+		hw := webhooks.NewWorker(d.DB, d.Now)
+		wg.Add(1)
+		go func() { defer wg.Done(); hw.Run(ctx, interval) }()
 	}
 	stopJobs := func() {}
 	if *c.jobs {

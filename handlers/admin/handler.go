@@ -30,4 +30,5 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerCare(r)
 	h.registerReports(r)
 	h.registerMembers2(r)
+	h.registerWebhooks(r)
 }

@@ -39,5 +39,8 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountComplaints(doc, authed)
 	h.mountCourses(doc, authed)
 	h.mountReports(doc, authed)
+	h.mountMemberUpdates(doc, authed)
+	h.mountMemberLoyalty(doc, authed)
+	h.mountClasses(doc, authed)
 	return doc
 }

@@ -28,6 +28,26 @@ type Op struct {
 	Responses   Resp
 	ContentType string // of the 200/201 response, default application/json
 	Query       []string
+	// Example is a request body example; Examples are response examples by
+	// status. A documented error without one gets the problem example of
+	// its status (problemExample).
+	Example  any
+	Examples map[int]any
+}
+
+// problemExample is an application/problem+json example for a status.
+func problemExample(code int) map[string]any {
+	types := map[int]string{400: "bad-json", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+		409: "conflict", 422: "validation", 429: "rate-limited"}
+	t := types[code]
+	if t == "" {
+		t = "error"
+	}
+	ex := map[string]any{"type": "/problems/" + t, "title": httpText(code), "status": code}
+	if code == 422 {
+		ex["errors"] = map[string]string{"name": "请填写姓名"}
+	}
+	return ex
 }
 
 // Str, Int, Bool, Arr, Obj and Problem build schema fragments.
@@ -107,8 +127,11 @@ func (d *Doc) Route(r fiber.Router, method, path string, op Op, handlers ...fibe
 		o["parameters"] = params
 	}
 	if op.Request != nil {
-		o["requestBody"] = map[string]any{"required": true,
-			"content": map[string]any{"application/json": map[string]any{"schema": op.Request}}}
+		media := map[string]any{"schema": op.Request}
+		if op.Example != nil {
+			media["example"] = op.Example
+		}
+		o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": media}}
 	}
 	if !op.Public {
 		o["security"] = []any{map[string]any{"bearer": []string{}}}
@@ -125,7 +148,15 @@ func (d *Doc) Route(r fiber.Router, method, path string, op Op, handlers ...fibe
 		if ct == "image/png" {
 			body["content"] = map[string]any{ct: map[string]any{"schema": Schema{"type": "string", "format": "binary"}}}
 		} else {
-			body["content"] = map[string]any{ct: map[string]any{"schema": s}}
+			media := map[string]any{"schema": s}
+			if ex, ok := op.Examples[code]; ok {
+				media["example"] = ex
+			} else if code >= 400 {
+				media["example"] = problemExample(code)
+			} else if s["$ref"] == "#/components/schemas/Member" {
+				media["example"] = memberExample()
+			}
+			body["content"] = map[string]any{ct: media}
 		}
 		resps[strconv.Itoa(code)] = body
 	}

@@ -324,6 +324,9 @@ func Record(ctx context.Context, db *models.DB, now time.Time, u *models.StaffUs
 		if err := assign(ctx, tx, now, &c.Complaint); err != nil {
 			return err
 		}
+		if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventComplaintCreated, At: now, CampusID: c.CampusID, MemberID: mid, ObjectID: c.ID, Actor: staffActor(u)}); err != nil {
+			return err
+		}
 		return models.Audit(ctx, tx, now, staffActor(u), "complaint.record", "complaint", c.ID,
 			fmt.Sprintf("channel=%s category=%s", c.Channel, c.Category))
 	})
@@ -346,6 +349,9 @@ func onSubmitted(ctx context.Context, tx *gorm.DB, now time.Time, c *models.Comp
 			Update("first_answer_due_at", c.FirstAnswerDueAt).Error; err != nil {
 			return err
 		}
+	}
+	if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventComplaintCreated, At: now, CampusID: c.CampusID, ObjectID: c.ID}); err != nil {
+		return err
 	}
 	return assign(ctx, tx, now, c)
 }
@@ -497,6 +503,9 @@ func Reply(ctx context.Context, db *models.DB, now time.Time, u *models.StaffUse
 			if err := notifyFamily(ctx, tx, now, c, "reply", up.ID); err != nil {
 				return err
 			}
+			if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventComplaintAnswered, At: now, CampusID: c.CampusID, ObjectID: id, Actor: staffActor(u)}); err != nil {
+				return err
+			}
 		}
 		return models.Audit(ctx, tx, now, staffActor(u), "complaint."+kind, "complaint", id, "")
 	})
@@ -589,6 +598,11 @@ func Transition(ctx context.Context, db *models.DB, now time.Time, u *models.Sta
 		}
 		if err := tx.Model(&models.Complaint{}).Where("id = ?", id).Updates(changes).Error; err != nil {
 			return err
+		}
+		if mv.To == models.ComplaintResolved {
+			if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventComplaintResolved, At: now, CampusID: c.CampusID, ObjectID: id, Actor: staffActor(u)}); err != nil {
+				return err
+			}
 		}
 		up := models.ComplaintUpdate{ComplaintID: id, At: now, ActorType: "staff", ActorID: u.ID, Status: mv.To,
 			Note: note, Public: public, Kind: "status"}

@@ -407,6 +407,9 @@ func Respond(ctx context.Context, db *models.DB, now time.Time, p *models.Guardi
 				return err
 			}
 		}
+		if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventSurveyAnswered, At: now, MemberID: r.MemberID, ObjectID: resp.ID, Actor: p.Actor(ip), Object: map[string]any{"survey_id": id, "response_id": resp.ID, "member_id": r.MemberID, "scores": a.Scores, "nps": a.NPS, "points_awarded": resp.PointsAwarded}}); err != nil {
+			return err
+		}
 		out = resp
 		return models.Audit(ctx, tx, now, p.Actor(ip), "survey.answer", "survey", id, "")
 	})

@@ -250,6 +250,9 @@ func regrade(ctx context.Context, tx *gorm.DB, now time.Time, actor models.Actor
 	if err := tx.WithContext(ctx).Create(&h).Error; err != nil {
 		return false, fmt.Errorf("crm: grade history: %w", err)
 	}
+	if err := models.Emit(ctx, tx, models.DomainEvent{Type: models.EventGradeChanged, At: now, CampusID: m.CampusID, MemberID: m.ID, ObjectID: h.ID, Actor: actor, Object: map[string]any{"member_id": m.ID, "scheme": s.Code, "from": m.Grade, "to": res.Grade, "grade_reasons": res.Reasons, "cause": cause}}); err != nil {
+		return false, err
+	}
 	if err := models.Audit(ctx, tx, now, actor, "member.grade", "member", m.ID,
 		fmt.Sprintf("%s→%s cause=%s reasons=%s %s", m.Grade, res.Grade, cause, reasons, ref)); err != nil {
 		return false, err
