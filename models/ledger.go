@@ -563,7 +563,7 @@ func AwardPoints(ctx context.Context, tx *gorm.DB, now time.Time, a Award) (int6
 	if err := addLot(ctx, tx, w.Points.ID, jid, a.Points, now, now, LotExpiry(now, rules)); err != nil {
 		return 0, fmt.Errorf("models: award points: %w", err)
 	}
-	if err := Emit(ctx, tx, DomainEvent{Type: EventPointsEarned, At: now, CampusID: w.CampusID, MemberID: a.MemberID, ObjectID: jid, Actor: a.Actor, Object: map[string]any{"member_id": a.MemberID, "points": a.Points, "reason": a.Reason, "reference": Ref(a.RefType, a.RefID), "balance": w.Points.Balance}}); err != nil {
+	if err := Emit(ctx, tx, DomainEvent{Type: EventPointsEarned, At: now, CampusID: w.CampusID, MemberID: a.MemberID, ObjectID: jid, Actor: a.Actor, Object: map[string]any{"member_id": a.MemberID, "points": a.Points, "reason": a.Reason, "ref_type": a.RefType, "reference": Ref(a.RefType, a.RefID), "balance": w.Points.Balance}}); err != nil {
 		return 0, err
 	}
 	return jid, nil
