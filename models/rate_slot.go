@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -102,4 +104,16 @@ func ensureSlot(ctx context.Context, db *gorm.DB, now time.Time, key string) err
 		return fmt.Errorf("models: rate slot: %w", err)
 	}
 	return nil
+}
+
+// SlotKey fits a key into the rate_slots column (191 characters): a longer
+// one keeps its first 100 characters and a digest of the whole, so two long
+// keys never share a bucket by their common prefix.
+func SlotKey(key string) string {
+	r := []rune(key)
+	if len(r) <= 191 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return string(r[:100]) + "#" + hex.EncodeToString(sum[:])
 }
