@@ -303,6 +303,7 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	dbSpec := f.str("db", defaultDB, "database")
 	migrateSpec := f.str("migrate-db", "", "database spec with DDL rights, used only to migrate (default: -db)")
 	grantTo := f.str("grant-to", "", "after migrating, grant this app user ('name'@'host') its privileges")
+	migrate := f.boolean("migrate", true, "apply pending migrations at start (false: a separate `starcard migrate` did)")
 	dataDir := f.str("data", "./data", "data directory (secret, TLS certificate, uploads)")
 	demoFlag := f.boolean("demo", false, "fill an empty database with a demo school")
 	useTLS := f.boolean("tls", false, "serve HTTPS with a self-signed certificate kept in the data dir")
@@ -331,7 +332,13 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, n, err := openServing(ctx, *dbSpec, *migrateSpec, *grantTo)
+	var db *models.DB
+	var n int
+	if *migrate {
+		db, n, err = openServing(ctx, *dbSpec, *migrateSpec, *grantTo)
+	} else {
+		db, err = openWait(ctx, *dbSpec)
+	}
 	if err != nil {
 		return err
 	}
