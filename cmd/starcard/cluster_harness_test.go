@@ -425,9 +425,14 @@ func (c *cluster) restart(t *testing.T, in *instance) {
 // purchase posts one ¥12.34 purchase under key and returns the status, the
 // purchase id (0 if none), the instance that answered and the body.
 func (c *cluster) purchase(client *http.Client, key string, member int64) (int, int64, string, http.Header, error) {
+	return c.purchaseAt(client, c.lb, key, member)
+}
+
+// purchaseAt is purchase sent to base (the balancer or one instance).
+func (c *cluster) purchaseAt(client *http.Client, base, key string, member int64) (int, int64, string, http.Header, error) {
 	body := fmt.Sprintf(`{"member_id":%d,"items":[{"category":"meals","amount":1234}],`+
 		`"payments":[{"method":"stored_value","amount":50},{"method":"cash","amount":1184}]}`, member)
-	req, _ := http.NewRequest(http.MethodPost, c.lb+"/api/v1/purchases", strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/purchases", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Idempotency-Key", key)
