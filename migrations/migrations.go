@@ -96,8 +96,9 @@ func migrationLock(ctx context.Context, db *sql.DB) (func(), error) {
 	}
 	var got sql.NullInt64
 	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('starcard_migrate_', DATABASE()), 300)").Scan(&got); err != nil {
-		// A server without named locks (an old TiDB) still migrates: goose's
-		// version table then refuses the second of two racing instances.
+		// A server without named locks (an old TiDB) still migrates, but
+		// nothing then stops two instances starting together from racing
+		// through the same DDL: say so.
 		conn.Close()
 		slog.Warn("migrations: no server lock; start one instance first when several migrate", "err", err)
 		return func() {}, nil
