@@ -86,3 +86,33 @@ func TestLimitsHoldAcrossInstances(t *testing.T) {
 		})
 	}
 }
+
+// The nightly prune forgets week-old buckets, keeps recent and locked ones.
+func TestPruneRateSlots(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 27, 3, 40, 0, 0, time.UTC)
+		old := now.Add(-8 * 24 * time.Hour)
+		for _, k := range []string{"old", "locked"} {
+			if _, err := models.TakeSlot(ctx, db.W, old, k, 5, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := models.LockSlot(ctx, db.W, old, "locked", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.TakeSlot(ctx, db.W, now, "recent", 5, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		n, err := models.PruneRateSlots(ctx, db.W, now)
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v; want the old one only", n, err)
+		}
+		if until, _ := models.SlotLockedUntil(ctx, db.W, now, "locked"); until == nil {
+			t.Error("the prune lifted a lock")
+		}
+		if hits, _ := models.SlotHits(ctx, db.W, now, "recent", time.Minute); hits != 1 {
+			t.Errorf("recent bucket has %d hits after the prune, want 1", hits)
+		}
+	})
+}
