@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
@@ -132,7 +131,7 @@ func Build(d *render.Deps, o Options) (*App, error) {
 	})
 
 	// The JSON API: bearer tokens, no cookies, so no CSRF.
-	limit := loginLimiter(o.LoginRate)
+	limit := loginLimiter(d, o.LoginRate)
 	doc := api.Register(root.Group("/api/v1"), d, limit)
 
 	// Hypermedia surfaces: CSRF and the staff session.
@@ -153,7 +152,7 @@ func Build(d *render.Deps, o Options) (*App, error) {
 	kiosk.Register(web.Group("/kiosk"), d)
 	// The portal's public forms send SMS codes and create referrals: limit
 	// them per client address as well as per phone (the portal's own rule).
-	publicLimit := ipLimiter(o.LoginRate * 2)
+	publicLimit := ipLimiter(d, "portal", o.LoginRate*2)
 	web.Post("/portal/login/code", publicLimit)
 	web.Post("/portal/join", publicLimit)
 	portal.Register(web.Group("/portal"), d)
@@ -191,27 +190,39 @@ func metricsAllowed(d *render.Deps, proxyHeader string) fiber.Handler {
 // ErrRateLimited is returned when login or token attempts come too fast.
 var ErrRateLimited = models.NewError(models.KindRateLimited, "rate-limited", "err.rate_limited")
 
+// The limits below count in the database (models.TakeSlot: one conditional
+// UPDATE per request), not in this process: behind a load balancer every
+// instance draws from the same bucket, so N instances do not allow N times
+// the guesses.
+
 // ipLimiter allows perMinute requests a minute from one client address.
-func ipLimiter(perMinute int) fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:          perMinute,
-		Expiration:   time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() },
-		LimitReached: func(c *fiber.Ctx) error { return ErrRateLimited },
+func ipLimiter(d *render.Deps, name string, perMinute int) fiber.Handler {
+	return slotLimiter(d, perMinute, func(c *fiber.Ctx) string { return "http:" + name + ":" + c.IP() })
+}
+
+func loginLimiter(d *render.Deps, perMinute int) fiber.Handler {
+	return slotLimiter(d, perMinute, func(c *fiber.Ctx) string {
+		user := c.FormValue("username")
+		if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+			user = jsonField(c.Body(), "username")
+		}
+		return "http:login:" + c.IP() + "|" + security.FoldName(user)
 	})
 }
 
-func loginLimiter(perMinute int) fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        perMinute,
-		Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			user := c.FormValue("username")
-			if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
-				user = jsonField(c.Body(), "username")
-			}
-			return c.IP() + "|" + strings.ToLower(strings.TrimSpace(user))
-		},
-		LimitReached: func(c *fiber.Ctx) error { return ErrRateLimited },
-	})
+// slotLimiter takes one of perMinute slots of the request's key before
+// letting it through. Keys are clipped to the column's width by a digest of
+// their tail, so a long typed name neither fails nor collides.
+func slotLimiter(d *render.Deps, perMinute int, key func(*fiber.Ctx) string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ok, err := models.TakeSlot(c.UserContext(), d.DB.W, d.Now(), models.SlotKey(key(c)), perMinute, time.Minute)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.Set(fiber.HeaderRetryAfter, "60")
+			return ErrRateLimited
+		}
+		return c.Next()
+	}
 }

@@ -55,7 +55,10 @@ func TestUpTwiceIsANoOpAndDownUndoesEverything(t *testing.T) {
 		if want := int64(len(names(t, dialect))); v < want {
 			t.Fatalf("version %d, want at least %d", v, want)
 		}
-		sub, _ := migrations.FS(dialect)
+		sub, err := migrations.FSFor(ctx, db.SQL(), dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
 		gd := goose.DialectSQLite3
 		if dialect == "mysql" {
 			gd = goose.DialectMySQL

@@ -163,6 +163,11 @@ func MySQLDSN(dsn string) (string, error) {
 	c.Params["charset"] = "utf8mb4"
 	c.Params["time_zone"] = "'+00:00'"
 	c.MultiStatements = false
+	if c.Timeout == 0 {
+		// An unreachable server must fail a request in seconds (a 503 the
+		// client may retry), not hold it for the kernel's connect timeout.
+		c.Timeout = 5 * time.Second
+	}
 	return c.FormatDSN(), nil
 }
 

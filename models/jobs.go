@@ -95,6 +95,7 @@ type JobRunner struct {
 	RetryBackoff time.Duration // default 2 min, doubling
 	Lease        time.Duration // how long a run may take before another instance may assume it died; default 30 min
 	CatchUp      time.Duration // default 12 h
+	Sweep        time.Duration // how often to retry failed and catch up missed slots; default each minute on the minute
 
 	ensureOnce sync.Once
 }
@@ -319,7 +320,11 @@ func (r *JobRunner) Start(ctx context.Context) (func(), error) {
 			return nil, fmt.Errorf("models: schedule %s: %w", j.Name, err)
 		}
 	}
-	if _, err := s.NewJob(gocron.CronJob("* * * * *", false), gocron.NewTask(func() { r.RunDue(ctx) }),
+	sweep := gocron.JobDefinition(gocron.CronJob("* * * * *", false))
+	if r.Sweep > 0 {
+		sweep = gocron.DurationJob(r.Sweep)
+	}
+	if _, err := s.NewJob(sweep, gocron.NewTask(func() { r.RunDue(ctx) }),
 		gocron.WithName("jobs.sweep"), gocron.WithSingletonMode(gocron.LimitModeReschedule)); err != nil {
 		return nil, fmt.Errorf("models: schedule sweep: %w", err)
 	}

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -102,4 +104,42 @@ func ensureSlot(ctx context.Context, db *gorm.DB, now time.Time, key string) err
 		return fmt.Errorf("models: rate slot: %w", err)
 	}
 	return nil
+}
+
+// SlotKey fits a key into the rate_slots column (191 characters): a longer
+// one keeps its first 100 characters and a digest of the whole, so two long
+// keys never share a bucket by their common prefix.
+func SlotKey(key string) string {
+	r := []rune(key)
+	if len(r) <= 191 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return string(r[:100]) + "#" + hex.EncodeToString(sum[:])
+}
+
+// JobPruneRateSlots names the nightly job that forgets stale rate slots.
+const JobPruneRateSlots = "security.prune_rate_slots"
+
+// PruneRateSlots deletes slots whose window started over a week ago and
+// that hold no lock: a bucket per address and typed name would otherwise
+// grow with every address that ever tried. The login and portal windows are
+// minutes; the coupon window an admin sets is far below a week.
+func PruneRateSlots(ctx context.Context, db *gorm.DB, now time.Time) (int64, error) {
+	now = now.UTC()
+	res := db.WithContext(ctx).Exec(`DELETE FROM rate_slots WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)`,
+		now.Add(-7*24*time.Hour), now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("models: prune rate slots: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+func init() {
+	RegisterJobs(func(db *DB, loc *time.Location) []Job {
+		return []Job{{Name: JobPruneRateSlots, Daily: "03:40", Run: func(ctx context.Context, now time.Time) (string, error) {
+			n, err := PruneRateSlots(ctx, db.W, now)
+			return fmt.Sprintf("%d stale rate slots removed", n), err
+		}}}
+	})
 }

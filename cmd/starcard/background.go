@@ -19,6 +19,10 @@ type notifyConfig struct {
 	worker       *bool
 	jobs         *bool
 	interval     *string
+	noticeLease  *string
+	jobLease     *string
+	jobRetry     *string
+	jobSweep     *string
 	school       *string
 	quiet        *string
 	smtpHost     *string
@@ -41,6 +45,10 @@ func notifyFlags(f flags) *notifyConfig {
 		worker:       f.boolean("notify-worker", true, "deliver queued notices in this process"),
 		jobs:         f.boolean("jobs", true, "run scheduled jobs (a database lease keeps one instance per run)"),
 		interval:     f.str("notify-interval", "1s", "how often the worker looks for due notices"),
+		noticeLease:  f.str("notify-lease", "2m", "how long a claimed notice is this instance's before another may send it (an instance that died)"),
+		jobLease:     f.str("job-lease", "30m", "how long a job run may take before another instance assumes this one died"),
+		jobRetry:     f.str("job-retry", "2m", "wait before a failed or abandoned job slot is tried again (doubling)"),
+		jobSweep:     f.str("job-sweep", "", "how often to retry and catch up job slots (default: each minute on the minute)"),
 		school:       f.str("school-name", "星卡", "the school's name in messages (the SMS signature)"),
 		quiet:        f.str("quiet-hours", "22:00-07:00", "default quiet hours for guardians (arrival notices and codes are exempt)"),
 		smtpHost:     f.str("smtp-host", "", "SMTP server for e-mail notices (empty: no e-mail)"),
@@ -136,6 +144,17 @@ func startBackground(ctx context.Context, d *render.Deps, c *notifyConfig) (func
 	if err != nil {
 		return nil, err
 	}
+	durs := map[string]time.Duration{}
+	for name, v := range map[string]string{"notify-lease": *c.noticeLease, "job-lease": *c.jobLease,
+		"job-retry": *c.jobRetry, "job-sweep": *c.jobSweep} {
+		if v == "" {
+			continue
+		}
+		if durs[name], err = time.ParseDuration(v); err != nil || durs[name] <= 0 {
+			return nil, fmt.Errorf("%s %q: want a duration such as 30s", name, v)
+		}
+	}
+	cfg.Lease = durs["notify-lease"]
 	if err := models.EnsureNoticeTemplates(ctx, d.DB.W, d.Now()); err != nil {
 		return nil, err
 	}
@@ -153,6 +172,7 @@ func startBackground(ctx context.Context, d *render.Deps, c *notifyConfig) (func
 	stopJobs := func() {}
 	if *c.jobs {
 		r := models.NewJobRunner(d.DB, d.Loc, d.Now, models.StandardJobs(d.DB, d.Loc))
+		r.Lease, r.RetryBackoff, r.Sweep = durs["job-lease"], durs["job-retry"], durs["job-sweep"]
 		stop, err := r.Start(ctx)
 		if err != nil {
 			cancel()
@@ -160,7 +180,7 @@ func startBackground(ctx context.Context, d *render.Deps, c *notifyConfig) (func
 			return nil, err
 		}
 		stopJobs = stop
-		slog.Info("scheduler started", "jobs", len(r.Jobs), "tz", d.Loc.String())
+		slog.Info("scheduler started", "holder", r.Holder, "jobs", len(r.Jobs), "tz", d.Loc.String())
 	}
 	return func() {
 		cancel()

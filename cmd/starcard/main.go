@@ -30,8 +30,8 @@ import (
 const usage = `starcard — membership and loyalty for kindergartens and schools
 
 Usage:
-  starcard [serve] [-addr 127.0.0.1:8080] [-db DB] [-data ./data] [-demo] [-tls]
-  starcard migrate [-db DB]
+  starcard [serve] [-addr 127.0.0.1:8080] [-db DB] [-migrate-db DB] [-data ./data] [-demo] [-tls]
+  starcard migrate [-db DB] [-grant-to "'app'@'%'" [-print-grants]]
   starcard create-user -db DB -role ROLE -username U -password P [-name N] [-campus ID] [-phone P] [-email E]
   starcard create-campus -db DB -code SUN -name 阳光校区 [-address A]
   starcard healthcheck [-addr 127.0.0.1:8080]
@@ -124,29 +124,9 @@ const defaultDB = "sqlite:data/starcard.db"
 // answer (a MySQL container may still be starting), and applies pending
 // migrations.
 func openAndMigrate(ctx context.Context, spec string) (*models.DB, int, error) {
-	if _, _, err := models.ParseSpec(spec); err != nil {
+	db, err := openWait(ctx, spec)
+	if err != nil {
 		return nil, 0, err
-	}
-	deadline := time.Now().Add(time.Minute)
-	var db *models.DB
-	for {
-		var err error
-		db, err = models.Open(spec)
-		if err == nil {
-			if err = db.Ping(ctx); err == nil {
-				break
-			}
-			db.Close()
-		}
-		if time.Now().After(deadline) {
-			return nil, 0, err
-		}
-		slog.Info("waiting for the database", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, 0, ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
 	}
 	n, err := migrations.Up(ctx, db.SQL(), string(db.Dialect))
 	if err != nil {
@@ -156,9 +136,76 @@ func openAndMigrate(ctx context.Context, spec string) (*models.DB, int, error) {
 	return db, n, nil
 }
 
+// openWait opens the database, waiting up to a minute for it to answer.
+func openWait(ctx context.Context, spec string) (*models.DB, error) {
+	if _, _, err := models.ParseSpec(spec); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		db, err := models.Open(spec)
+		if err == nil {
+			if err = db.Ping(ctx); err == nil {
+				return db, nil
+			}
+			db.Close()
+		}
+		if time.Now().After(deadline) {
+			return nil, err
+		}
+		slog.Info("waiting for the database", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// openServing opens the database the app serves from. With a separate
+// migration spec (a user with DDL rights), migrations and the app user's
+// grants run over that one, and the app's own user needs no DDL.
+func openServing(ctx context.Context, spec, migrateSpec, grantTo string) (*models.DB, int, error) {
+	if migrateSpec == "" {
+		db, n, err := openAndMigrate(ctx, spec)
+		if err == nil && grantTo != "" {
+			err = grant(ctx, db, grantTo, io.Discard)
+		}
+		return db, n, err
+	}
+	mdb, n, err := openAndMigrate(ctx, migrateSpec)
+	if err != nil {
+		return nil, n, err
+	}
+	if grantTo != "" {
+		err = grant(ctx, mdb, grantTo, io.Discard)
+	}
+	mdb.Close()
+	if err != nil {
+		return nil, n, err
+	}
+	db, err := openWait(ctx, spec)
+	return db, n, err
+}
+
+// grant gives user the app's privileges (see migrations.Grants).
+func grant(ctx context.Context, db *models.DB, user string, out io.Writer) error {
+	if db.Dialect != models.MySQL {
+		return fmt.Errorf("grant-to: only MySQL-compatible databases have users")
+	}
+	n, err := migrations.ApplyGrants(ctx, db.SQL(), user)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "granted %s the app's privileges on %d table(s); no UPDATE or DELETE on the ledger and audit tables\n", user, n)
+	return nil
+}
+
 func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("migrate")
-	dbSpec := f.str("db", defaultDB, "database")
+	dbSpec := f.str("db", defaultDB, "database (a user with DDL rights)")
+	grantTo := f.str("grant-to", "", "then grant an app user, e.g. 'starcard_app'@'%', what it needs and no more")
+	printGrants := f.boolean("print-grants", false, "with -grant-to: print the GRANT statements instead of running them")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -167,6 +214,19 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if *grantTo != "" && *printGrants {
+		stmts, err := migrations.Grants(ctx, db.SQL(), *grantTo)
+		if err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			fmt.Fprintln(out, s+";")
+		}
+	} else if *grantTo != "" {
+		if err := grant(ctx, db, *grantTo, out); err != nil {
+			return err
+		}
+	}
 	v, err := migrations.Version(ctx, db.SQL(), string(db.Dialect))
 	if err != nil {
 		return err
@@ -241,6 +301,9 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("serve")
 	addr := f.str("addr", "127.0.0.1:8080", "listen address")
 	dbSpec := f.str("db", defaultDB, "database")
+	migrateSpec := f.str("migrate-db", "", "database spec with DDL rights, used only to migrate (default: -db)")
+	grantTo := f.str("grant-to", "", "after migrating, grant this app user ('name'@'host') its privileges")
+	migrate := f.boolean("migrate", true, "apply pending migrations at start (false: a separate `starcard migrate` did)")
 	dataDir := f.str("data", "./data", "data directory (secret, TLS certificate, uploads)")
 	demoFlag := f.boolean("demo", false, "fill an empty database with a demo school")
 	useTLS := f.boolean("tls", false, "serve HTTPS with a self-signed certificate kept in the data dir")
@@ -269,7 +332,13 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, n, err := openAndMigrate(ctx, *dbSpec)
+	var db *models.DB
+	var n int
+	if *migrate {
+		db, n, err = openServing(ctx, *dbSpec, *migrateSpec, *grantTo)
+	} else {
+		db, err = openWait(ctx, *dbSpec)
+	}
 	if err != nil {
 		return err
 	}
