@@ -99,12 +99,19 @@ func Open(spec string) (*DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		Logger:                 logger.Default.LogMode(logger.Silent),
 	}
+	var d *DB
 	switch dialect {
 	case SQLite:
-		return openSQLite(rest, cfg)
+		d, err = openSQLite(rest, cfg)
 	default:
-		return openMySQL(rest, cfg)
+		d, err = openMySQL(rest, cfg)
 	}
+	if err != nil {
+		return nil, err
+	}
+	watchStaffWrites(d.W)
+	watchStaffWrites(d.R)
+	return d, nil
 }
 
 func sqliteDSN(path string, write bool) string {
