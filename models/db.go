@@ -109,8 +109,8 @@ func Open(spec string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	watchStaffWrites(d.W)
-	watchStaffWrites(d.R)
+	watchWrites(d.W)
+	watchWrites(d.R)
 	return d, nil
 }
 
@@ -264,7 +264,12 @@ func IsRetryable(err error) bool {
 func (d *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
-		err = d.W.WithContext(ctx).Transaction(fn)
+		var pool gorm.ConnPool
+		err = d.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			pool = tx.Statement.ConnPool
+			return fn(tx)
+		})
+		afterTx(pool)
 		if !IsRetryable(err) {
 			return err
 		}
