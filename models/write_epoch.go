@@ -91,7 +91,7 @@ func afterTx(pool gorm.ConnPool) {
 const settingsTTL = time.Second
 
 type settingsKey struct {
-	cfg  *gorm.Config
+	pool any
 	name string
 }
 
@@ -107,7 +107,7 @@ var settingsCache sync.Map // settingsKey → settingsEntry
 // effective at now (found false when there is none), read from a cache of
 // the setting's versions that any write to the settings table drops.
 func SettingAt(ctx context.Context, db *gorm.DB, name string, now time.Time) (string, bool, error) {
-	k := settingsKey{db.Config, name}
+	k := settingsKey{cacheKey(db), name}
 	epoch := settingsEpoch.Load()
 	var rows []settingRow
 	if e, ok := settingsCache.Load(k); ok && e.(settingsEntry).epoch == epoch && time.Since(e.(settingsEntry).fetched) < settingsTTL {
@@ -128,3 +128,8 @@ func SettingAt(ctx context.Context, db *gorm.DB, name string, now time.Time) (st
 	}
 	return "", false, nil
 }
+
+// cacheKey names the database behind db for process caches: its pool, the
+// same inside a transaction (a transaction's *gorm.Config is a copy, so
+// keying by it would miss every time).
+func cacheKey(db *gorm.DB) any { return db.Config.ConnPool }

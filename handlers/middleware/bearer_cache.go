@@ -22,7 +22,7 @@ type staffCache struct {
 }
 
 type staffKey struct {
-	db *gorm.Config // one cache per database (tests open many)
+	db gorm.ConnPool // one cache per database (tests open many)
 	id int64
 }
 
@@ -38,7 +38,7 @@ var bearerStaff = &staffCache{m: map[staffKey]staffEntry{}}
 
 // get returns a copy of the staff row (callers may keep or change it).
 func (sc *staffCache) get(ctx context.Context, db *gorm.DB, id int64) (*models.StaffUser, error) {
-	k := staffKey{db.Config, id}
+	k := staffKey{db.Config.ConnPool, id}
 	epoch := models.StaffEpoch()
 	now := time.Now()
 	sc.mu.Lock()
