@@ -30,7 +30,7 @@ func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
 	if dialect == "mysql" {
 		gd = goose.DialectMySQL
 	}
-	p, err := goose.NewProvider(gd, db, sub, goose.WithGoMigrations(goMigrations()...))
+	p, err := goose.NewProvider(gd, db, sub, goose.WithGoMigrations(GoMigrations()...))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

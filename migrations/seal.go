@@ -42,9 +42,9 @@ func unsealLedger(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-// goMigrations are the migrations written in Go, numbered among the SQL
+// GoMigrations are the migrations written in Go, numbered among the SQL
 // files of both dialects.
-func goMigrations() []*goose.Migration {
+func GoMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(181, &goose.GoFunc{RunTx: SealLedger}, &goose.GoFunc{RunTx: unsealLedger}),
 	}
