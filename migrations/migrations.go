@@ -45,7 +45,7 @@ func provider(ctx context.Context, db *sql.DB, dialect string) (*goose.Provider,
 	if dialect == "mysql" {
 		gd = goose.DialectMySQL
 	}
-	p, err := goose.NewProvider(gd, db, sub)
+	p, err := goose.NewProvider(gd, db, sub, goose.WithGoMigrations(GoMigrations()...))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

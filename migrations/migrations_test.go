@@ -63,14 +63,14 @@ func TestUpTwiceIsANoOpAndDownUndoesEverything(t *testing.T) {
 		if dialect == "mysql" {
 			gd = goose.DialectMySQL
 		}
-		p, err := goose.NewProvider(gd, db.SQL(), sub)
+		p, err := goose.NewProvider(gd, db.SQL(), sub, goose.WithGoMigrations(migrations.GoMigrations()...))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := p.DownTo(ctx, 0); err != nil {
 			t.Fatalf("down to 0: %v", err)
 		}
-		if n, err := migrations.Up(ctx, db.SQL(), dialect); err != nil || n != len(names(t, dialect)) {
+		if n, err := migrations.Up(ctx, db.SQL(), dialect); err != nil || n != len(names(t, dialect))+len(migrations.GoMigrations()) {
 			t.Fatalf("up again after down: applied %d, err %v", n, err)
 		}
 	})

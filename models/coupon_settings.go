@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -116,16 +115,14 @@ func (r LoyaltyRules) Validate() map[string]string {
 // LoadLoyaltyRules returns the settings in force at now over the defaults.
 func LoadLoyaltyRules(ctx context.Context, db *gorm.DB, now time.Time) (LoyaltyRules, error) {
 	r := DefaultLoyaltyRules()
-	var row settingRow
-	err := db.WithContext(ctx).Where("name = ? AND effective_at <= ?", LoyaltySetting, now.UTC()).
-		Order("effective_at DESC, id DESC").Limit(1).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, nil
-	}
+	v, found, err := SettingAt(ctx, db, LoyaltySetting, now)
 	if err != nil {
 		return r, fmt.Errorf("models: load loyalty rules: %w", err)
 	}
-	if err := json.Unmarshal([]byte(row.Value), &r); err != nil {
+	if !found {
+		return r, nil
+	}
+	if err := json.Unmarshal([]byte(v), &r); err != nil {
 		return DefaultLoyaltyRules(), fmt.Errorf("models: load loyalty rules: %w", err)
 	}
 	return r, nil

@@ -99,12 +99,19 @@ func Open(spec string) (*DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		Logger:                 logger.Default.LogMode(logger.Silent),
 	}
+	var d *DB
 	switch dialect {
 	case SQLite:
-		return openSQLite(rest, cfg)
+		d, err = openSQLite(rest, cfg)
 	default:
-		return openMySQL(rest, cfg)
+		d, err = openMySQL(rest, cfg)
 	}
+	if err != nil {
+		return nil, err
+	}
+	watchWrites(d.W)
+	watchWrites(d.R)
+	return d, nil
 }
 
 func sqliteDSN(path string, write bool) string {
@@ -262,7 +269,12 @@ func IsRetryable(err error) bool {
 func (d *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
-		err = d.W.WithContext(ctx).Transaction(fn)
+		var pool gorm.ConnPool
+		err = d.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			pool = tx.Statement.ConnPool
+			return fn(tx)
+		})
+		afterTx(pool)
 		if !IsRetryable(err) {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"starcard/models/ledgerchain"
 )
 
 // The ledger keeps points and stored value as double-entry postings. Every
@@ -98,6 +100,7 @@ type Account struct {
 	Asset     string
 	Balance   int64
 	Seq       int64
+	ChainHash string // hash of the last journal that moved it (models/ledgerchain)
 	CreatedAt time.Time
 }
 
@@ -117,6 +120,7 @@ type Journal struct {
 	Reason     string
 	ReversesID *int64
 	At         time.Time
+	ChainHash  string // see models/ledgerchain
 }
 
 // TableName maps Journal to its table.
@@ -212,6 +216,7 @@ type walletRow struct {
 	Asset        string
 	Balance      int64
 	Seq          int64
+	ChainHash    string
 }
 
 // lockWallet locks the member (and family) row and the member's accounts,
@@ -237,7 +242,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	args = append(args, memberID)
 	var rows []walletRow
 	err := tx.WithContext(ctx).Raw(`SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
-		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq
+		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash
 		FROM members m JOIN families f ON f.id = m.family_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+forUpdate(tx), args...).Scan(&rows).Error
@@ -256,7 +261,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	for _, r := range rows {
 		if r.AcctID != nil {
 			accts = append(accts, Account{ID: *r.AcctID, OwnerType: r.OwnerType, OwnerID: r.OwnerID, Name: r.Name,
-				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq})
+				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq, ChainHash: r.ChainHash})
 		}
 	}
 	svType, svID := "member", m.MemberID
@@ -374,23 +379,20 @@ func post(ctx context.Context, tx *gorm.DB, now time.Time, d *draft) (int64, err
 			return 0, fmt.Errorf("models: post %s: %w (%s off by %d)", d.Kind, errUnbalanced, asset, s)
 		}
 	}
-	now = now.UTC()
+	// The columns keep milliseconds: the hash covers what is stored.
+	now = now.UTC().Truncate(time.Millisecond)
 	j := Journal{Kind: d.Kind, CampusID: d.CampusID, ActorType: d.Actor.Type, ActorID: d.Actor.ID,
 		Device: truncate(d.Actor.Device, 64), RefType: d.RefType, RefID: d.RefID, Reason: truncate(d.Reason, 255),
 		ReversesID: d.ReversesID, At: now}
 	if j.ActorType == "" {
 		j.ActorType = "system"
 	}
-	if err := tx.WithContext(ctx).Create(&j).Error; err != nil {
-		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
-	}
-	if len(d.lines) == 0 {
-		return j.ID, nil
-	}
 	ps := make([]Posting, 0, len(d.lines))
+	hps := make([]ledgerchain.Posting, 0, len(d.lines))
 	var touched []*Account
+	var prevs []ledgerchain.Prev
 	for _, l := range d.lines {
-		p := Posting{JournalID: j.ID, Asset: l.asset, Amount: l.amount, At: now}
+		p := Posting{Asset: l.asset, Amount: l.amount, At: now}
 		if l.acct != nil {
 			a := l.acct
 			a.Balance += l.amount
@@ -405,16 +407,36 @@ func post(ctx context.Context, tx *gorm.DB, now time.Time, d *draft) (int64, err
 			p.AccountID, p.Seq, p.BalanceAfter = a.ID, &seq, &bal
 			if !containsAcct(touched, a) {
 				touched = append(touched, a)
+				prevs = append(prevs, ledgerchain.Prev{AccountID: a.ID, Hash: a.ChainHash})
 			}
 		} else {
 			p.AccountID = l.sys
 		}
 		ps = append(ps, p)
+		hps = append(hps, ledgerchain.Posting{AccountID: p.AccountID, Asset: p.Asset, Amount: p.Amount, Seq: p.Seq,
+			BalanceAfter: p.BalanceAfter})
+	}
+	// Every account moved here is locked by this transaction, so extending
+	// their chains takes no further lock.
+	j.ChainHash = ledgerchain.Sum(ledgerchain.Journal{Kind: j.Kind, CampusID: j.CampusID, ActorType: j.ActorType,
+		ActorID: j.ActorID, Device: j.Device, RefType: j.RefType, RefID: j.RefID, Reason: j.Reason,
+		ReversesID: j.ReversesID, At: j.At}, prevs, hps)
+	if err := tx.WithContext(ctx).Create(&j).Error; err != nil {
+		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
+	}
+	if len(ps) == 0 {
+		return j.ID, nil
+	}
+	for i := range ps {
+		ps[i].JournalID = j.ID
 	}
 	if err := tx.WithContext(ctx).Create(&ps).Error; err != nil {
 		return 0, fmt.Errorf("models: post %s: postings: %w", d.Kind, err)
 	}
-	if err := saveBalances(ctx, tx, touched); err != nil {
+	for _, a := range touched {
+		a.ChainHash = j.ChainHash
+	}
+	if err := saveBalances(ctx, tx, touched, j.ChainHash); err != nil {
 		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
 	}
 	return j.ID, nil
@@ -429,15 +451,15 @@ func containsAcct(as []*Account, a *Account) bool {
 	return false
 }
 
-// saveBalances writes the new balance and sequence of every touched account
-// in one statement.
-func saveBalances(ctx context.Context, tx *gorm.DB, as []*Account) error {
+// saveBalances writes the new balance, sequence and chain head of every
+// touched account in one statement.
+func saveBalances(ctx context.Context, tx *gorm.DB, as []*Account, head string) error {
 	switch len(as) {
 	case 0:
 		return nil
 	case 1:
-		return tx.WithContext(ctx).Exec(`UPDATE ledger_accounts SET balance = ?, seq = ? WHERE id = ?`,
-			as[0].Balance, as[0].Seq, as[0].ID).Error
+		return tx.WithContext(ctx).Exec(`UPDATE ledger_accounts SET balance = ?, seq = ?, chain_hash = ? WHERE id = ?`,
+			as[0].Balance, as[0].Seq, head, as[0].ID).Error
 	}
 	var sb strings.Builder
 	args := make([]any, 0, len(as)*5)
@@ -451,7 +473,8 @@ func saveBalances(ctx context.Context, tx *gorm.DB, as []*Account) error {
 		sb.WriteString(" WHEN ? THEN ?")
 		args = append(args, a.ID, a.Seq)
 	}
-	sb.WriteString(" END WHERE id IN (")
+	sb.WriteString(" END, chain_hash = ? WHERE id IN (")
+	args = append(args, head)
 	for i, a := range as {
 		if i > 0 {
 			sb.WriteString(",")

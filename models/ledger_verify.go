@@ -2,7 +2,10 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+
+	"starcard/models/ledgerchain"
 )
 
 // VerifyReport is what Verify found.
@@ -12,6 +15,10 @@ type VerifyReport struct {
 	Postings int64
 	Lots     int64
 	Problems []string
+	// Root folds every account's chain head into one digest: write it down
+	// outside the database; a later clean run with another root over the
+	// same journals means the ledger was rewritten wholesale.
+	Root string
 }
 
 // Clean reports whether nothing is wrong.
@@ -116,5 +123,86 @@ func Verify(ctx context.Context, db *DB) (VerifyReport, error) {
 			rep.Problems = append(rep.Problems, c.name+": "+fmt.Sprintf(c.say, r.A, r.B, r.C, r.D, r.E, r.F, r.G))
 		}
 	}
+	sqlDB, err := db.R.DB()
+	if err != nil {
+		return rep, fmt.Errorf("models: verify chain: %w", err)
+	}
+	if err := verifyChain(ctx, sqlDB, &rep); err != nil {
+		return rep, fmt.Errorf("models: verify chain: %w", err)
+	}
 	return rep, nil
+}
+
+// Problems of the hash chain.
+const (
+	chainJournal = "journal's hash does not match its rows or the journals before it on its accounts (a journal or posting was edited, or an earlier journal of the same account deleted)"
+	chainMissing = "journal written after the ledger was sealed has no hash"
+	chainHead    = "account's chain head is not the hash of its last journal (its last journal was deleted or changed, or the head edited)"
+)
+
+// verifyChain recomputes every journal's hash in order inside one read
+// transaction (a consistent snapshot) and compares it with the stored hash,
+// then every account's head with the last journal that moved it.
+func verifyChain(ctx context.Context, sqlDB *sql.DB, rep *VerifyReport) error {
+	tx, err := sqlDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var sealed int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(through_journal_id), 0) FROM ledger_chain_seals`).Scan(&sealed); err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	say := func(kind, what string) {
+		counts[kind]++
+		switch n := counts[kind]; {
+		case n <= maxPerCheck:
+			rep.Problems = append(rep.Problems, kind+": "+what)
+		case n == maxPerCheck+1:
+			rep.Problems = append(rep.Problems, kind+": … and more")
+		}
+	}
+	heads := map[int64]string{}
+	err = ledgerchain.Walk(ctx, tx, func(r ledgerchain.Row) error {
+		h := ledgerchain.Sum(r.Journal, ledgerchain.Chained(r.Postings, func(id int64) string { return heads[id] }), r.Postings)
+		switch {
+		case r.Stored == "" && r.ID > sealed:
+			say(chainMissing, fmt.Sprintf("journal %d", r.ID))
+		case r.Stored != "" && r.Stored != h:
+			say(chainJournal, fmt.Sprintf("journal %d", r.ID))
+			// Go on from the stored hash: the journals after it were
+			// chained to it, so one edit is reported once.
+			h = r.Stored
+		}
+		for _, p := range r.Postings {
+			if p.Seq != nil {
+				heads[p.AccountID] = h
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, chain_hash FROM ledger_accounts WHERE owner_type <> 'system' ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var h string
+		if err := rows.Scan(&id, &h); err != nil {
+			return err
+		}
+		if heads[id] != h {
+			say(chainHead, fmt.Sprintf("account %d", id))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rep.Root = ledgerchain.Root(heads)
+	return nil
 }

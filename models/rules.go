@@ -222,10 +222,11 @@ const rulesTTL = time.Second
 
 type rulesCacheEntry struct {
 	fetched  time.Time
+	epoch    int64          // settingsEpoch when read: any write to settings drops the entry
 	versions []RulesVersion // newest effective first
 }
 
-// rulesCache holds each database's stored versions, keyed by its *gorm.Config.
+// rulesCache holds each database's stored versions, keyed by its pool (cacheKey).
 var rulesCache sync.Map
 
 // LoadRules returns the rules in force at now: the newest stored version whose
@@ -233,14 +234,17 @@ var rulesCache sync.Map
 // most once a second per process (every purchase needs them).
 func LoadRules(ctx context.Context, db *gorm.DB, now time.Time) (Rules, error) {
 	var vs []RulesVersion
-	if e, ok := rulesCache.Load(db.Config); ok && time.Since(e.(rulesCacheEntry).fetched) < rulesTTL {
+	epoch := settingsEpoch.Load()
+	if e, ok := rulesCache.Load(cacheKey(db)); ok && e.(rulesCacheEntry).epoch == epoch &&
+		time.Since(e.(rulesCacheEntry).fetched) < rulesTTL {
 		vs = e.(rulesCacheEntry).versions
 	} else {
+		fetched := time.Now()
 		var err error
 		if vs, err = RulesHistory(ctx, db); err != nil {
 			return DefaultRules(), fmt.Errorf("models: load rules: %w", err)
 		}
-		rulesCache.Store(db.Config, rulesCacheEntry{fetched: time.Now(), versions: vs})
+		rulesCache.Store(cacheKey(db), rulesCacheEntry{fetched: fetched, epoch: epoch, versions: vs})
 	}
 	for _, v := range vs {
 		if !v.EffectiveAt.After(now) {

@@ -40,8 +40,9 @@ func init() {
 // listener (or targets -url, a server on the same -db), creates members,
 // posts purchases over the HTTP API with C concurrent clients — spread over
 // many members, then all on one hot member — and runs the same per-operation
-// work as raw SQL on the same database (lock the account row, insert one
-// entry, update the balance) so the ratio comes from one run. Then verify.
+// purchase as hand-written SQL writing the same rows (sameWork) and the
+// single-transfer ceiling (lock the account row, insert one entry, update the
+// balance) on the same database, so the ratios come from one run. Then verify.
 func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("bench")
 	dbSpec := f.str("db", "sqlite:data/bench.db", "database (a scratch one: bench adds members and purchases)")
@@ -50,7 +51,7 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 	c := f.Int("c", 16, "concurrent clients")
 	members := f.Int("members", 1000, "members to spread the first phase over")
 	phases := f.str("phases", "spread,hot", "phases to run: spread, hot")
-	noRaw := f.Bool("no-raw", false, "skip the raw-SQL ceiling")
+	noRaw := f.Bool("no-raw", false, "skip the same-work and single-transfer SQL ceilings")
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -73,6 +74,7 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	benchDBServer = db.Dialect == models.MySQL
 	now := func() time.Time { return time.Now().UTC() }
 
 	campus, err := benchCampus(ctx, db, now())
@@ -103,8 +105,10 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "bench: %s, %d clients, %d purchases per phase, GOMAXPROCS %d, %s\n", db.Dialect, *c, *n,
 		runtime.GOMAXPROCS(0), base)
-	fmt.Fprintf(out, "%-22s %9s %8s %8s %8s %8s %7s\n", "phase", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors")
+	fmt.Fprintf(out, "%-22s %9s %8s %8s %8s %8s %7s  %s\n", "phase", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
+		"CPU ms/op: bench process (client+server), database server")
 	var rawTables bool
+	var same *sameWork
 	for _, ph := range strings.Split(*phases, ",") {
 		pick := func(i int) int64 { return ids[i%len(ids)] }
 		if ph == "hot" {
@@ -112,12 +116,23 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 		} else if ph != "spread" {
 			return fmt.Errorf("bench: unknown phase %q", ph)
 		}
+		cpu := startCPU()
 		res := benchRun(*n, *c, func(i int) error { return benchPurchase(client, base, token, pick(i)) })
 		api := res.ops()
-		fmt.Fprintln(out, res.line("api purchases "+ph))
+		fmt.Fprintln(out, res.line("api purchases "+ph)+cpu.since(res))
 		if *noRaw {
 			continue
 		}
+		if same == nil {
+			if same, err = newSameWork(ctx, db); err != nil {
+				return err
+			}
+		}
+		cpu = startCPU()
+		sw := benchRun(*n, *c, func(i int) error {
+			return same.purchase(ctx, pick(i), fmt.Sprintf("raw-%s-%d", ph, i))
+		})
+		fmt.Fprintln(out, sw.line("same-work sql "+ph)+cpu.since(sw))
 		if !rawTables {
 			if err := rawSetup(ctx, db, len(ids)); err != nil {
 				return err
@@ -128,9 +143,10 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 		if ph == "hot" {
 			rawPick = func(int) int64 { return 1 }
 		}
+		cpu = startCPU()
 		raw := benchRun(*n, *c, func(i int) error { return rawOp(ctx, db, rawPick(i), now()) })
-		fmt.Fprintln(out, raw.line("raw sql "+ph))
-		fmt.Fprintf(out, "%-22s %8.2f×\n", "ratio api/raw "+ph, api/raw.ops())
+		fmt.Fprintln(out, raw.line("one-transfer sql "+ph)+cpu.since(raw))
+		fmt.Fprintf(out, "%-22s %8.2f× of same-work, %.2f× of one-transfer\n", "ratio api "+ph, api/sw.ops(), api/raw.ops())
 	}
 	if rawTables {
 		_ = db.W.Exec(`DROP TABLE bench_raw_entries`).Error

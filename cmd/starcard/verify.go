@@ -45,7 +45,8 @@ func runVerify(ctx context.Context, db *models.DB, out io.Writer) error {
 	fmt.Fprintf(out, "verify: %d accounts, %d journals, %d postings, %d lots checked in %s\n",
 		rep.Accounts, rep.Journals, rep.Postings, rep.Lots, time.Since(start).Round(time.Millisecond))
 	if rep.Clean() {
-		fmt.Fprintln(out, "verify: clean — balances equal their postings, sequences have no gaps, journals balance, lots add up")
+		fmt.Fprintln(out, "verify: clean — balances equal their postings, sequences have no gaps, journals balance, lots add up, hash chains intact")
+		fmt.Fprintf(out, "verify: chain root %s (keep it outside the database to detect a wholesale rewrite)\n", rep.Root)
 		return nil
 	}
 	fmt.Fprintf(out, "verify: %d problem(s):\n", len(rep.Problems))

@@ -297,7 +297,7 @@ func Bearer(d *render.Deps) fiber.Handler {
 		if err != nil {
 			return ErrBadToken
 		}
-		u, err := models.GetStaff(c.UserContext(), d.DB.R, id)
+		u, err := bearerStaff.get(c.UserContext(), d.DB.R, id)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
 			return ErrBadToken
 		}

@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"sync"
@@ -122,17 +121,15 @@ func (settingRow) TableName() string { return "settings" }
 // LoadConfig returns the configuration in force at now (the defaults until
 // an admin saves one).
 func LoadConfig(ctx context.Context, db *gorm.DB, now time.Time) (Config, error) {
-	var row settingRow
-	err := db.WithContext(ctx).Where("name = ? AND effective_at <= ?", Setting, now.UTC()).
-		Order("effective_at DESC, id DESC").Limit(1).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return DefaultConfig(), nil
-	}
+	v, found, err := models.SettingAt(ctx, db, Setting, now)
 	if err != nil {
 		return Config{}, fmt.Errorf("crm: load config: %w", err)
 	}
+	if !found {
+		return DefaultConfig(), nil
+	}
 	c := Config{}
-	if err := json.Unmarshal([]byte(row.Value), &c); err != nil {
+	if err := json.Unmarshal([]byte(v), &c); err != nil {
 		return Config{}, fmt.Errorf("crm: load config: %w", err)
 	}
 	d := DefaultConfig()
