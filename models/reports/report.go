@@ -81,10 +81,11 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 }
 
 // GradeLabel is the message id naming a grade code: the default scheme's
-// 重点/关注/一般, "not graded", or "" when the code is its own name (A…D).
+// 重点/关注/一般, seed 000's A级…D级, "not graded", or "" for a school's own
+// scheme whose codes are their own names.
 func GradeLabel(code string) string {
 	switch code {
-	case "key", "watch", "general":
+	case "key", "watch", "general", "A", "B", "C", "D":
 		return "crm.grade." + code
 	case UngradedKey:
 		return "reports.members.ungraded"
