@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
 )
 
 // Grains a money report buckets by.
