@@ -5,9 +5,11 @@
 -- and one dimension of it (a payment method, a category…). Each event adds
 -- to its row in the event's own transaction; slot (the event's id mod 8)
 -- spreads concurrent events of one campus over several rows so they do not
--- queue on one row lock. report_backfill holds, per source table, the last
--- id that existed before the summaries did (upto) and how far the backfill
--- job has summed them (done).
+-- queue on one row lock; the backfill job folds the slots of past days into
+-- slot 0, so a year's report reads one row per campus, day and figure. The
+-- key starts with the day: a report reads a range of days, clustered.
+-- report_backfill holds, per source table, the last id that existed before
+-- the summaries did (upto) and how far the backfill job has summed them (done).
 CREATE TABLE report_daily (
   campus_id BIGINT NOT NULL,
   day CHAR(10) NOT NULL,
@@ -16,8 +18,7 @@ CREATE TABLE report_daily (
   slot SMALLINT NOT NULL DEFAULT 0,
   amount BIGINT NOT NULL DEFAULT 0,
   n BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (campus_id, day, metric, dim, slot),
-  KEY ix_report_daily_day (day, metric)
+  PRIMARY KEY (day, campus_id, metric, dim, slot)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE report_backfill (

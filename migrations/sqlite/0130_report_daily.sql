@@ -5,9 +5,11 @@
 -- and one dimension of it (a payment method, a category…). Each event adds
 -- to its row in the event's own transaction; slot (the event's id mod 8)
 -- spreads concurrent events of one campus over several rows so they do not
--- queue on one row lock. report_backfill holds, per source table, the last
--- id that existed before the summaries did (upto) and how far the backfill
--- job has summed them (done).
+-- queue on one row lock; the backfill job folds the slots of past days into
+-- slot 0, so a year's report reads one row per campus, day and figure. The
+-- key starts with the day: a report reads a range of days, clustered.
+-- report_backfill holds, per source table, the last id that existed before
+-- the summaries did (upto) and how far the backfill job has summed them (done).
 CREATE TABLE report_daily (
   campus_id INTEGER NOT NULL,
   day TEXT NOT NULL,
@@ -16,9 +18,8 @@ CREATE TABLE report_daily (
   slot INTEGER NOT NULL DEFAULT 0,
   amount INTEGER NOT NULL DEFAULT 0,
   n INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (campus_id, day, metric, dim, slot)
+  PRIMARY KEY (day, campus_id, metric, dim, slot)
 );
-CREATE INDEX ix_report_daily_day ON report_daily (day, metric);
 
 CREATE TABLE report_backfill (
   source TEXT NOT NULL PRIMARY KEY,

@@ -135,6 +135,15 @@ func TestMoneySummariesFollowTheEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("resumed")
+		if n, err := reports.Compact(ctx, db, t0.AddDate(0, 0, 2)); err != nil || n == 0 {
+			t.Fatalf("compact: %d %v", n, err)
+		}
+		var spread int64
+		db.R.Raw(`SELECT COUNT(*) FROM report_daily WHERE slot > 0 AND day < '2026-12-02'`).Scan(&spread)
+		if spread != 0 {
+			t.Fatalf("compacting left %d rows in slots", spread)
+		}
+		check("compacted")
 		var lessons int64
 		db.R.Raw(`SELECT COALESCE(SUM(n), 0) FROM report_daily WHERE metric = 'hours'`).Scan(&lessons)
 		if lessons != 1 {
