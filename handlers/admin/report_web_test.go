@@ -138,7 +138,8 @@ func TestAuditLogReadable(t *testing.T) {
 	for _, e := range []struct {
 		action, detail string
 		campus         int64
-	}{{"purchase.refund", "amount=15000 points_reversed=0 shortfall=0 reason=家长 退课", w.sun}, {"member.view", "", w.sun}, {"card.freeze", "", w.riv}} {
+	}{{"purchase.refund", "amount=15000 points_reversed=0 shortfall=0 reason=家长 退课", w.sun}, {"member.view", "", w.sun}, {"card.freeze", "", w.riv},
+		{"complaint.compensate", "kind=points points=300 coupon=0 refund=0", w.sun}} {
 		act.CampusID = e.campus
 		if err := models.Audit(ctx, db.W, now, act, e.action, "member", kids[0], e.detail); err != nil {
 			t.Fatal(err)
@@ -150,12 +151,12 @@ func TestAuditLogReadable(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("audit: %d", resp.StatusCode)
 	}
-	for _, want := range []string{"陈校长", "消费退款", "金额 ¥150.00", "原因 家长 退课", "张小明", "09:30"} {
+	for _, want := range []string{"陈校长", "消费退款", "金额 ¥150.00", "原因 家长 退课", "张小明", "09:30", "类型 积分"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("audit log lacks %q", want)
 		}
 	}
-	for _, not := range []string{"staff #", "amount=15000", "查看学员档案", "冻结会员卡"} {
+	for _, not := range []string{"staff #", "amount=15000", "查看学员档案", "冻结会员卡", "类型 points"} {
 		if strings.Contains(body, not) {
 			t.Errorf("audit log shows %q (raw, routine, or another campus)", not)
 		}
