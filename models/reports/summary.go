@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -175,6 +176,23 @@ func upsert(ctx context.Context, tx *gorm.DB, cells []cell) error {
 		merged[k] = len(rows)
 		rows = append(rows, c)
 	}
+	// In key order, so two events' statements lock rows in the same order.
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.day != b.day {
+			return a.day < b.day
+		}
+		if a.campus != b.campus {
+			return a.campus < b.campus
+		}
+		if a.metric != b.metric {
+			return a.metric < b.metric
+		}
+		if a.dim != b.dim {
+			return a.dim < b.dim
+		}
+		return a.slot < b.slot
+	})
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO report_daily (campus_id, day, metric, dim, slot, amount, n) VALUES `)
 	args := make([]any, 0, len(rows)*7)
