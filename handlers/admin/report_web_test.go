@@ -66,7 +66,7 @@ func TestReportsPageAndExport(t *testing.T) {
 	}
 	// Only the manager's campus: 滨江's ¥999 purchase and ¥500 top-up are not here.
 	for _, want := range []string{`id="members-total">2<`, `id="money-sales">¥88.00<`, `id="money-topups">¥1,234.56<`,
-		`id="liab-principal">¥1,234.56<`, "续班率 = ", "餐费", "微信", `data-inline="{`} {
+		`id="liab-principal">¥1,234.56<`, "续班率 = ", "餐费", "微信", `data-inline="{`, "入园人次", `id="money-arrivals">0<`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("reports page lacks %q", want)
 		}
@@ -100,7 +100,7 @@ func TestReportsPageAndExport(t *testing.T) {
 			total = r
 		}
 	}
-	if len(total) < 6 || total[1] != "88" || total[3] != "1234.56" {
+	if len(total) < 8 || total[1] != "88" || total[3] != "1234.56" || total[6] != "0" {
 		t.Fatalf("export totals %v, the page says ¥88.00 sales and ¥1,234.56 top-ups", total)
 	}
 	liab, err := f.GetRows("负债（预收）")

@@ -55,14 +55,18 @@ func (p Period) Buckets() []string {
 }
 
 // MoneyLine is one bucket's money (fen): what purchases were paid, top-ups
-// and the bonus they gave, and what was refunded (purchases and top-ups).
+// and the bonus they gave, and what was refunded (purchases and top-ups);
+// beside it the bucket's activity: arrivals at the door and class hours
+// attended.
 type MoneyLine struct {
-	Bucket  string
-	Sales   int64
-	Count   int64
-	Topups  int64
-	Bonus   int64
-	Refunds int64
+	Bucket   string
+	Sales    int64
+	Count    int64
+	Topups   int64
+	Bonus    int64
+	Refunds  int64
+	Arrivals int64
+	Hours    int64
 }
 
 // Money is the money report of a period.
@@ -102,7 +106,8 @@ func MoneyFor(ctx context.Context, db *gorm.DB, p Period) (*Money, error) {
 		lines[b] = &MoneyLine{Bucket: b}
 	}
 	methods, cats := map[string]int64{}, map[string]int64{}
-	rows, err := dailyRows(ctx, db, p, MetricSales, MetricMethod, MetricCategory, MetricTopup, MetricBonus, MetricRefund)
+	rows, err := dailyRows(ctx, db, p, MetricSales, MetricMethod, MetricCategory, MetricTopup, MetricBonus, MetricRefund,
+		MetricCheckin, MetricHours)
 	if err != nil {
 		return nil, fmt.Errorf("reports: money: %w", err)
 	}
@@ -131,6 +136,10 @@ func MoneyFor(ctx context.Context, db *gorm.DB, p Period) (*Money, error) {
 			l.Bonus += r.Amount
 		case MetricRefund:
 			l.Refunds += r.Amount
+		case MetricCheckin:
+			l.Arrivals += r.N
+		case MetricHours:
+			l.Hours += r.Amount
 		}
 	}
 	m := &Money{ByMethod: sorted(methods), ByCategory: sorted(cats), Total: MoneyLine{Bucket: ""}}
@@ -141,6 +150,8 @@ func MoneyFor(ctx context.Context, db *gorm.DB, p Period) (*Money, error) {
 		m.Total.Topups += l.Topups
 		m.Total.Bonus += l.Bonus
 		m.Total.Refunds += l.Refunds
+		m.Total.Arrivals += l.Arrivals
+		m.Total.Hours += l.Hours
 	}
 	sort.Slice(m.Lines, func(i, j int) bool { return m.Lines[i].Bucket < m.Lines[j].Bucket })
 	return m, nil

@@ -126,13 +126,13 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 		return nil, err
 	}
 	put(label("reports.money.bucket"), label("reports.money.sales"), label("reports.money.count"), label("reports.money.topups"),
-		label("reports.money.bonus"), label("reports.money.refunds"))
+		label("reports.money.bonus"), label("reports.money.refunds"), label("reports.money.arrivals"), label("reports.money.lessons"))
 	for _, l := range append(r.Money.Lines, r.Money.Total) {
 		b := l.Bucket
 		if b == "" {
 			b = label("reports.total")
 		}
-		put(b, yuan(l.Sales), l.Count, yuan(l.Topups), yuan(l.Bonus), yuan(l.Refunds))
+		put(b, yuan(l.Sales), l.Count, yuan(l.Topups), yuan(l.Bonus), yuan(l.Refunds), l.Arrivals, l.Hours)
 	}
 	w.Gap()
 	put(label("reports.money.by_method"))
