@@ -193,6 +193,20 @@ func upsert(ctx context.Context, tx *gorm.DB, cells []cell) error {
 		}
 		return a.slot < b.slot
 	})
+	// An event's cells are one statement; a backfill batch is cut below
+	// SQLite's 32,766 bound variables.
+	for len(rows) > upsertRows {
+		if err := upsertRowsOnce(ctx, tx, rows[:upsertRows]); err != nil {
+			return err
+		}
+		rows = rows[upsertRows:]
+	}
+	return upsertRowsOnce(ctx, tx, rows)
+}
+
+const upsertRows = 1000
+
+func upsertRowsOnce(ctx context.Context, tx *gorm.DB, rows []cell) error {
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO report_daily (campus_id, day, metric, dim, slot, amount, n) VALUES `)
 	args := make([]any, 0, len(rows)*7)
