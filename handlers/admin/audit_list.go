@@ -72,6 +72,10 @@ func (h handler) auditList(c *fiber.Ctx) error {
 		for i, p := range l.Parts {
 			if p.Key != "" {
 				l.Parts[i].Key = h.auditWord(c, "reports.audit.key."+p.Key, p.Key)
+				// A coded value (kind=points) in words when it has them.
+				if !p.Money {
+					l.Parts[i].Value = h.auditWord(c, "reports.audit.val."+p.Key+"."+p.Value, p.Value)
+				}
 			}
 		}
 		lines = append(lines, l)

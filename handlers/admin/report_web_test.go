@@ -66,7 +66,7 @@ func TestReportsPageAndExport(t *testing.T) {
 	}
 	// Only the manager's campus: 滨江's ¥999 purchase and ¥500 top-up are not here.
 	for _, want := range []string{`id="members-total">2<`, `id="money-sales">¥88.00<`, `id="money-topups">¥1,234.56<`,
-		`id="liab-principal">¥1,234.56<`, "续班率 = ", "餐费", "微信", `data-inline="{`} {
+		`id="liab-principal">¥1,234.56<`, "续班率 = ", "餐费", "微信", `data-inline="{`, "入园人次", `id="money-arrivals">0<`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("reports page lacks %q", want)
 		}
@@ -100,7 +100,7 @@ func TestReportsPageAndExport(t *testing.T) {
 			total = r
 		}
 	}
-	if len(total) < 6 || total[1] != "88" || total[3] != "1234.56" {
+	if len(total) < 8 || total[1] != "88" || total[3] != "1234.56" || total[6] != "0" {
 		t.Fatalf("export totals %v, the page says ¥88.00 sales and ¥1,234.56 top-ups", total)
 	}
 	liab, err := f.GetRows("负债（预收）")
@@ -138,7 +138,8 @@ func TestAuditLogReadable(t *testing.T) {
 	for _, e := range []struct {
 		action, detail string
 		campus         int64
-	}{{"purchase.refund", "amount=15000 points_reversed=0 shortfall=0 reason=家长 退课", w.sun}, {"member.view", "", w.sun}, {"card.freeze", "", w.riv}} {
+	}{{"purchase.refund", "amount=15000 points_reversed=0 shortfall=0 reason=家长 退课", w.sun}, {"member.view", "", w.sun}, {"card.freeze", "", w.riv},
+		{"complaint.compensate", "kind=points points=300 coupon=0 refund=0", w.sun}} {
 		act.CampusID = e.campus
 		if err := models.Audit(ctx, db.W, now, act, e.action, "member", kids[0], e.detail); err != nil {
 			t.Fatal(err)
@@ -150,12 +151,12 @@ func TestAuditLogReadable(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("audit: %d", resp.StatusCode)
 	}
-	for _, want := range []string{"陈校长", "消费退款", "金额 ¥150.00", "原因 家长 退课", "张小明", "09:30"} {
+	for _, want := range []string{"陈校长", "消费退款", "金额 ¥150.00", "原因 家长 退课", "张小明", "09:30", "类型 积分"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("audit log lacks %q", want)
 		}
 	}
-	for _, not := range []string{"staff #", "amount=15000", "查看学员档案", "冻结会员卡"} {
+	for _, not := range []string{"staff #", "amount=15000", "查看学员档案", "冻结会员卡", "类型 points"} {
 		if strings.Contains(body, not) {
 			t.Errorf("audit log shows %q (raw, routine, or another campus)", not)
 		}

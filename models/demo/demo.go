@@ -19,6 +19,7 @@ import (
 	"starcard/models"
 	"starcard/models/care"
 	"starcard/models/crm"
+	"starcard/models/reports"
 )
 
 // Password is the password of every demo account, staff and the demo parent.
@@ -60,6 +61,13 @@ var Steps = []Step{
 	}},
 	{"complaints in every state and a class survey", func(ctx context.Context, d *School) error {
 		_, err := care.SeedDemo(ctx, d.DB, d.Now)
+		return err
+	}},
+	// Last: the check-ins above are written in bulk, not through the events
+	// the report summaries follow, so the summaries are summed once from
+	// everything the steps wrote.
+	{"report summaries of the history", func(ctx context.Context, d *School) error {
+		_, err := reports.Rebuild(ctx, d.DB, d.Now)
 		return err
 	}},
 }

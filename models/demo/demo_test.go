@@ -126,6 +126,8 @@ func TestDemoAreasHaveData(t *testing.T) {
 		{"courses", "SELECT COUNT(*) FROM courses", 4},
 		{"class-hour packages", "SELECT COUNT(*) FROM class_hour_packages", 20},
 		{"lessons attended", "SELECT COUNT(*) FROM course_attendance WHERE status = 'present'", 20},
+		{"arrivals in the report summaries", "SELECT COALESCE(SUM(n), 0) FROM report_daily WHERE metric = 'checkin'", 1000},
+		{"days of sales in the report summaries", "SELECT COUNT(DISTINCT day) FROM report_daily WHERE metric = 'sales'", 100},
 	} {
 		if n := count(t, db, c.q); n < c.min {
 			t.Errorf("demo has %d %s, want at least %d", n, c.what, c.min)

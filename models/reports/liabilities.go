@@ -77,8 +77,7 @@ func LiabilitiesByCampus(ctx context.Context, db *gorm.DB, campusIDs []int64) ([
 			UNION ALL
 			SELECT m.campus_id, a.name, a.balance
 			FROM ledger_accounts a
-			JOIN (SELECT family_id, MIN(id) AS first_id FROM members GROUP BY family_id) f ON f.family_id = a.owner_id
-			JOIN members m ON m.id = f.first_id
+			JOIN members m ON m.id = (SELECT MIN(f.id) FROM members f WHERE f.family_id = a.owner_id)
 			WHERE a.owner_type = 'family'` + cond + `
 			UNION ALL
 			SELECT m.campus_id, 'hours_value' AS name,

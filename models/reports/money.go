@@ -2,14 +2,11 @@ package reports
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
 
 	"gorm.io/gorm"
-
-	"starcard/models"
 )
 
 // Grains a money report buckets by.
@@ -58,14 +55,18 @@ func (p Period) Buckets() []string {
 }
 
 // MoneyLine is one bucket's money (fen): what purchases were paid, top-ups
-// and the bonus they gave, and what was refunded (purchases and top-ups).
+// and the bonus they gave, and what was refunded (purchases and top-ups);
+// beside it the bucket's activity: arrivals at the door and class hours
+// attended.
 type MoneyLine struct {
-	Bucket  string
-	Sales   int64
-	Count   int64
-	Topups  int64
-	Bonus   int64
-	Refunds int64
+	Bucket   string
+	Sales    int64
+	Count    int64
+	Topups   int64
+	Bonus    int64
+	Refunds  int64
+	Arrivals int64
+	Hours    int64
 }
 
 // Money is the money report of a period.
@@ -96,77 +97,50 @@ func sorted(m map[string]int64) []Amount {
 	return out
 }
 
-// MoneyFor sums purchases, top-ups and refunds of the period per bucket.
+// MoneyFor sums purchases, top-ups and refunds of the period per bucket
+// from the daily summaries (report_daily): the rows of the window's days,
+// never the purchases themselves.
 func MoneyFor(ctx context.Context, db *gorm.DB, p Period) (*Money, error) {
-	g := db.WithContext(ctx)
-	from, to := p.From.UTC(), p.To.UTC()
 	lines := map[string]*MoneyLine{}
 	for _, b := range p.Buckets() {
 		lines[b] = &MoneyLine{Bucket: b}
 	}
-	line := func(t time.Time) *MoneyLine {
-		b := p.bucket(t)
-		if lines[b] == nil {
-			lines[b] = &MoneyLine{Bucket: b}
-		}
-		return lines[b]
-	}
 	methods, cats := map[string]int64{}, map[string]int64{}
-	cond, cargs := campusFilter("campus_id", p.CampusIDs)
-	var ps []struct {
-		At              time.Time
-		Paid            int64
-		Items, Payments string
+	rows, err := dailyRows(ctx, db, p, MetricSales, MetricMethod, MetricCategory, MetricTopup, MetricBonus, MetricRefund,
+		MetricCheckin, MetricHours)
+	if err != nil {
+		return nil, fmt.Errorf("reports: money: %w", err)
 	}
-	if err := g.Raw(`SELECT at, paid, items, payments FROM purchases WHERE at >= ? AND at < ?`+cond,
-		append([]any{from, to}, cargs...)...).Scan(&ps).Error; err != nil {
-		return nil, fmt.Errorf("reports: money purchases: %w", err)
-	}
-	for _, r := range ps {
-		l := line(r.At)
-		l.Sales += r.Paid
-		l.Count++
-		var items []models.PurchaseItem
-		pays := map[string]int64{} // method → fen, as the purchase stores it
-		if err := json.Unmarshal([]byte(r.Items), &items); err != nil {
-			return nil, fmt.Errorf("reports: purchase items: %w", err)
+	for _, r := range rows {
+		d, err := time.ParseInLocation(time.DateOnly, r.Day, p.Loc)
+		if err != nil {
+			return nil, fmt.Errorf("reports: money: day %q: %w", r.Day, err)
 		}
-		if err := json.Unmarshal([]byte(r.Payments), &pays); err != nil {
-			return nil, fmt.Errorf("reports: purchase payments: %w", err)
+		b := p.bucket(d)
+		l := lines[b]
+		if l == nil {
+			l = &MoneyLine{Bucket: b}
+			lines[b] = l
 		}
-		for _, it := range items {
-			cats[it.Category] += it.Amount
+		switch r.Metric {
+		case MetricSales:
+			l.Sales += r.Amount
+			l.Count += r.N
+		case MetricMethod:
+			methods[r.Dim] += r.Amount
+		case MetricCategory:
+			cats[r.Dim] += r.Amount
+		case MetricTopup:
+			l.Topups += r.Amount
+		case MetricBonus:
+			l.Bonus += r.Amount
+		case MetricRefund:
+			l.Refunds += r.Amount
+		case MetricCheckin:
+			l.Arrivals += r.N
+		case MetricHours:
+			l.Hours += r.Amount
 		}
-		for m, v := range pays {
-			methods[m] += v
-		}
-	}
-	var ts []struct {
-		At            time.Time
-		Amount, Bonus int64
-	}
-	if err := g.Raw(`SELECT at, amount, bonus FROM topups WHERE at >= ? AND at < ?`+cond,
-		append([]any{from, to}, cargs...)...).Scan(&ts).Error; err != nil {
-		return nil, fmt.Errorf("reports: money top-ups: %w", err)
-	}
-	for _, r := range ts {
-		l := line(r.At)
-		l.Topups += r.Amount
-		l.Bonus += r.Bonus
-	}
-	rcond, rargs := campusFilter("x.campus_id", p.CampusIDs)
-	var rs []struct {
-		At     time.Time
-		Amount int64
-	}
-	if err := g.Raw(`SELECT r.at, r.amount FROM purchase_refunds r JOIN purchases x ON x.id = r.purchase_id
-		WHERE r.at >= ? AND r.at < ?`+rcond+`
-		UNION ALL SELECT r.at, r.amount FROM topup_refunds r JOIN topups x ON x.id = r.topup_id
-		WHERE r.at >= ? AND r.at < ?`+rcond, append(append(append([]any{from, to}, rargs...), from, to), rargs...)...).Scan(&rs).Error; err != nil {
-		return nil, fmt.Errorf("reports: money refunds: %w", err)
-	}
-	for _, r := range rs {
-		line(r.At).Refunds += r.Amount
 	}
 	m := &Money{ByMethod: sorted(methods), ByCategory: sorted(cats), Total: MoneyLine{Bucket: ""}}
 	for _, l := range lines {
@@ -176,7 +150,28 @@ func MoneyFor(ctx context.Context, db *gorm.DB, p Period) (*Money, error) {
 		m.Total.Topups += l.Topups
 		m.Total.Bonus += l.Bonus
 		m.Total.Refunds += l.Refunds
+		m.Total.Arrivals += l.Arrivals
+		m.Total.Hours += l.Hours
 	}
 	sort.Slice(m.Lines, func(i, j int) bool { return m.Lines[i].Bucket < m.Lines[j].Bucket })
 	return m, nil
+}
+
+// dailyRow is a summary figure of one day, summed over campuses and slots.
+type dailyRow struct {
+	Day, Metric, Dim string
+	Amount, N        int64
+}
+
+// dailyRows reads the summaries of the period's days and campuses for the
+// metrics, one row per day, metric and dimension.
+func dailyRows(ctx context.Context, db *gorm.DB, p Period, metrics ...string) ([]dailyRow, error) {
+	from := p.From.In(p.Loc).Format(time.DateOnly)
+	to := p.To.In(p.Loc).Format(time.DateOnly)
+	cond, args := campusFilter("campus_id", p.CampusIDs)
+	var rows []dailyRow
+	err := db.WithContext(ctx).Raw(`SELECT day, metric, dim, SUM(amount) AS amount, SUM(n) AS n FROM report_daily
+		WHERE day >= ? AND day < ? AND metric IN ?`+cond+` GROUP BY day, metric, dim`,
+		append([]any{from, to, metrics}, args...)...).Scan(&rows).Error
+	return rows, err
 }

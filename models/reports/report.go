@@ -81,10 +81,11 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 }
 
 // GradeLabel is the message id naming a grade code: the default scheme's
-// 重点/关注/一般, "not graded", or "" when the code is its own name (A…D).
+// 重点/关注/一般, seed 000's A级…D级, "not graded", or "" for a school's own
+// scheme whose codes are their own names.
 func GradeLabel(code string) string {
 	switch code {
-	case "key", "watch", "general":
+	case "key", "watch", "general", "A", "B", "C", "D":
 		return "crm.grade." + code
 	case UngradedKey:
 		return "reports.members.ungraded"
@@ -125,13 +126,13 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 		return nil, err
 	}
 	put(label("reports.money.bucket"), label("reports.money.sales"), label("reports.money.count"), label("reports.money.topups"),
-		label("reports.money.bonus"), label("reports.money.refunds"))
+		label("reports.money.bonus"), label("reports.money.refunds"), label("reports.money.arrivals"), label("reports.money.lessons"))
 	for _, l := range append(r.Money.Lines, r.Money.Total) {
 		b := l.Bucket
 		if b == "" {
 			b = label("reports.total")
 		}
-		put(b, yuan(l.Sales), l.Count, yuan(l.Topups), yuan(l.Bonus), yuan(l.Refunds))
+		put(b, yuan(l.Sales), l.Count, yuan(l.Topups), yuan(l.Bonus), yuan(l.Refunds), l.Arrivals, l.Hours)
 	}
 	w.Gap()
 	put(label("reports.money.by_method"))

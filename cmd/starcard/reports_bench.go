@@ -1,0 +1,410 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"starcard/models"
+	"starcard/models/reports"
+)
+
+func init() {
+	for _, c := range []struct {
+		name string
+		run  func(context.Context, []string, io.Writer) error
+	}{{"reports-fixture", cmdReportsFixture}, {"reports-bench", cmdReportsBench}, {"reports-rebuild", cmdReportsRebuild}} {
+		extraCommands = append(extraCommands, c)
+	}
+}
+
+// cmdReportsRebuild throws the report summaries away and sums the history
+// again (stop the server first; see reports.Rebuild). On an upgraded school
+// the scheduler's reports.backfill job does the same for the rows older than
+// the summaries without stopping anything.
+func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error {
+	f := newFlags("reports-rebuild")
+	dbSpec := f.str("db", defaultDB, "database")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	db, _, err := openAndMigrate(ctx, *dbSpec)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	n, err := reports.Rebuild(ctx, db, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reports-rebuild: %d summary additions in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// cmdReportsFixture fills an EMPTY MariaDB/MySQL school with a large
+// history for the reports benchmark (issue 16): campuses, one family per
+// member, three ledger accounts per member (points, principal, bonus) and
+// two-posting journals — top-ups (principal in, cash clearing out) with
+// their topups rows and purchases earning points with their purchases rows —
+// each posting carrying its account's seq and balance_after, the balances
+// equal to the postings, and the report summaries built from the same rows
+// the way the events build them. Multi-row INSERTs on one connection with
+// the foreign-key and unique checks off for the session.
+func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error {
+	f := newFlags("reports-fixture")
+	dbSpec := f.str("db", "", "database: a scratch MySQL/MariaDB one (mysql:…)")
+	nMembers := f.Int("members", 1_000_000, "members")
+	nEntries := f.Int("entries", 20_000_000, "ledger postings (two per journal)")
+	nCampuses := f.Int("campuses", 20, "campuses")
+	days := f.Int("days", 730, "days of history, ending today")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	db, _, err := openAndMigrate(ctx, *dbSpec)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if db.Dialect != models.MySQL {
+		return errors.New("reports-fixture: MySQL/MariaDB only (the benchmark's database)")
+	}
+	var existing int64
+	if err := db.R.Raw(`SELECT COUNT(*) FROM members`).Scan(&existing).Error; err != nil {
+		return err
+	}
+	if existing > 0 {
+		return errors.New("reports-fixture: the database already has members; use an empty one")
+	}
+	start := time.Now()
+	now := time.Now().UTC()
+	campuses := make([]int64, *nCampuses)
+	for i := range campuses {
+		c, err := models.CreateCampus(ctx, db.W, now, fmt.Sprintf("R%02d", i+1), fmt.Sprintf("压测%02d校区", i+1), "")
+		if err != nil {
+			return err
+		}
+		campuses[i] = c.ID
+	}
+	if _, err := models.CreateStaff(ctx, db.W, now, models.NewStaff{Username: "rbench", Name: "报表压测", Password: "bench-password",
+		Role: string(models.RoleAdmin)}); err != nil {
+		return fmt.Errorf("reports-fixture: staff: %w", err)
+	}
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, s := range []string{`SET foreign_key_checks = 0`, `SET unique_checks = 0`} {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	b := &bulk{ctx: ctx, conn: conn, out: out}
+	if _, err := conn.ExecContext(ctx, `START TRANSACTION`); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(16, 2026))
+	ts := func(t time.Time) string { return "'" + t.Format("2006-01-02 15:04:05.000") + "'" }
+	nowS := ts(now)
+	tiers := []string{"silver", "silver", "silver", "gold", "gold", "platinum"}
+	grades := []string{"key", "watch", "general", "general", "general", "normal"}
+	lifes := []string{"enrolled", "active", "active", "active", "graduated", "churned", "prospect"}
+	first := now.AddDate(0, 0, -*days)
+	memberCampus := make([]int64, *nMembers+1)
+	for i := 1; i <= *nMembers; i++ {
+		memberCampus[i] = campuses[rng.IntN(len(campuses))]
+		enrolled := first.Add(time.Duration(rng.Int64N(int64(now.Sub(first)))))
+		b.add("families", "id, name, shared_wallet, created_at, updated_at", fmt.Sprintf("(%d,'家庭%d',0,%s,%s)", i, i, nowS, nowS))
+		b.add("members", "id, family_id, campus_id, name, lifecycle, tier, grade, notes, created_at, updated_at, enrolled_on",
+			fmt.Sprintf("(%d,%d,%d,'学员%d','%s','%s','%s','',%s,%s,'%s')", i, i, memberCampus[i], i, lifes[rng.IntN(len(lifes))],
+				tiers[rng.IntN(len(tiers))], grades[rng.IntN(len(grades))], ts(enrolled), nowS, enrolled.Format(time.DateOnly)))
+	}
+	if err := b.flushAll(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reports-fixture: %d members in %s\n", *nMembers, time.Since(start).Round(time.Second))
+	// Accounts: member i owns 1000+3(i-1) points, +1 principal, +2 bonus.
+	acct := func(member, k int) int64 { return int64(1000 + 3*(member-1) + k) }
+	seq := make([]int32, 3*(*nMembers))
+	bal := make([]int64, 3*(*nMembers))
+	type cellKey struct {
+		campus      int64
+		day         string
+		metric, dim string
+		slot        int64
+	}
+	type cellVal struct{ amount, n int64 }
+	cells := map[cellKey]*cellVal{}
+	addCell := func(k cellKey, amount int64) {
+		v := cells[k]
+		if v == nil {
+			v = &cellVal{}
+			cells[k] = v
+		}
+		v.amount += amount
+		v.n++
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	// Days before yesterday are compacted (one slot), as the backfill job leaves them.
+	compactBefore := now.In(loc).AddDate(0, 0, -1).Format(time.DateOnly)
+	slot := func(day string, id int64) int64 {
+		if day < compactBefore {
+			return 0
+		}
+		return id % 8
+	}
+	journals := *nEntries / 2
+	span := now.Sub(first)
+	var pid, tid int64
+	methods := []string{"cash", "wechat", "alipay", "bank_card"}
+	cats := []string{models.CategoryTuition, models.CategoryMeals, models.CategoryInterestClass, models.CategoryMaterials}
+	for j := 1; j <= journals; j++ {
+		at := first.Add(time.Duration(int64(span) / int64(journals) * int64(j)))
+		day := at.In(loc).Format(time.DateOnly)
+		m := 1 + rng.IntN(*nMembers)
+		campus := memberCampus[m]
+		var memberAcct int64
+		var sysAcct, amount int64
+		var asset, kind string
+		if rng.IntN(3) == 0 { // a top-up
+			tid++
+			amount = int64(100+rng.IntN(50)) * 1000
+			method := methods[rng.IntN(2)]
+			memberAcct, sysAcct, asset, kind = acct(m, 1), 10, "cny", "topup"
+			b.add("topups", "id, member_id, campus_id, amount, bonus, method, at",
+				fmt.Sprintf("(%d,%d,%d,%d,0,'%s',%s)", tid, m, campus, amount, method, ts(at)))
+			b.add("ledger_journals", "id, kind, campus_id, actor_type, ref_type, ref_id, at",
+				fmt.Sprintf("(%d,'%s',%d,'system','topup',%d,%s)", j, kind, campus, tid, ts(at)))
+			addCell(cellKey{campus, day, reports.MetricTopup, method, slot(day, tid)}, amount)
+		} else { // a purchase paid outside stored value, earning points
+			pid++
+			paid := int64(10+rng.IntN(490)) * 100
+			method, cat := methods[rng.IntN(len(methods))], cats[rng.IntN(len(cats))]
+			amount = paid / 100
+			memberAcct, sysAcct, asset, kind = acct(m, 0), 1, "points", "purchase"
+			b.add("purchases", "id, member_id, campus_id, total, paid, points_earned, items, payments, at",
+				fmt.Sprintf(`(%d,%d,%d,%d,%d,%d,'[{"category":"%s","amount":%d}]','{"%s":%d}',%s)`, pid, m, campus, paid, paid, amount,
+					cat, paid, method, paid, ts(at)))
+			b.add("ledger_journals", "id, kind, campus_id, actor_type, ref_type, ref_id, at",
+				fmt.Sprintf("(%d,'%s',%d,'system','purchase',%d,%s)", j, kind, campus, pid, ts(at)))
+			addCell(cellKey{campus, day, reports.MetricSales, "", slot(day, pid)}, paid)
+			addCell(cellKey{campus, day, reports.MetricMethod, method, slot(day, pid)}, paid)
+			addCell(cellKey{campus, day, reports.MetricCategory, cat, slot(day, pid)}, paid)
+		}
+		ai := memberAcct - 1000
+		seq[ai]++
+		bal[ai] += amount
+		b.add("ledger_postings", "journal_id, account_id, asset, amount, seq, balance_after, at",
+			fmt.Sprintf("(%d,%d,'%s',%d,%d,%d,%s)", j, memberAcct, asset, amount, seq[ai], bal[ai], ts(at)),
+			fmt.Sprintf("(%d,%d,'%s',%d,NULL,NULL,%s)", j, sysAcct, asset, -amount, ts(at)))
+		if j%1_000_000 == 0 {
+			fmt.Fprintf(out, "reports-fixture: %d journals in %s\n", j, time.Since(start).Round(time.Second))
+		}
+	}
+	for i := 1; i <= *nMembers; i++ {
+		for k, name := range []string{models.AcctPoints, models.AcctPrincipal, models.AcctBonus} {
+			asset := "cny"
+			if k == 0 {
+				asset = "points"
+			}
+			a := acct(i, k)
+			b.add("ledger_accounts", "id, owner_type, owner_id, name, asset, balance, seq, created_at",
+				fmt.Sprintf("(%d,'member',%d,'%s','%s',%d,%d,%s)", a, i, name, asset, bal[a-1000], seq[a-1000], nowS))
+		}
+	}
+	keys := make([]cellKey, 0, len(cells))
+	for k := range cells {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].day < keys[j].day })
+	for _, k := range keys {
+		v := cells[k]
+		b.add("report_daily", "campus_id, day, metric, dim, slot, amount, n",
+			fmt.Sprintf("(%d,'%s','%s','%s',%d,%d,%d)", k.campus, k.day, k.metric, k.dim, k.slot, v.amount, v.n))
+	}
+	if err := b.flushAll(); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	// The summaries hold the history already: nothing for the backfill job.
+	if _, err := conn.ExecContext(ctx, `UPDATE report_backfill SET upto = 0, done = 0`); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reports-fixture: %d members, %d journals, %d postings, %d purchases, %d top-ups, %d summary rows in %s\n",
+		*nMembers, journals, 2*journals, pid, tid, len(cells), time.Since(start).Round(time.Second))
+	return nil
+}
+
+// bulk buffers rows per table and writes them as multi-row INSERTs.
+type bulk struct {
+	ctx    context.Context
+	conn   *sql.Conn
+	out    io.Writer
+	tables []string
+	cols   map[string]string
+	rows   map[string][]string
+	stmts  int
+}
+
+const bulkRows = 4000
+
+func (b *bulk) add(table, cols string, rows ...string) {
+	if b.rows == nil {
+		b.rows, b.cols = map[string][]string{}, map[string]string{}
+	}
+	if _, ok := b.cols[table]; !ok {
+		b.tables = append(b.tables, table)
+		b.cols[table] = cols
+	}
+	b.rows[table] = append(b.rows[table], rows...)
+	if len(b.rows[table]) >= bulkRows {
+		if err := b.flush(table); err != nil {
+			panic(err) // a fixture builder: stop at the first failure
+		}
+	}
+}
+
+func (b *bulk) flush(table string) error {
+	rs := b.rows[table]
+	if len(rs) == 0 {
+		return nil
+	}
+	q := "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES " + strings.Join(rs, ",")
+	if _, err := b.conn.ExecContext(b.ctx, q); err != nil {
+		return fmt.Errorf("reports-fixture: %s: %w", table, err)
+	}
+	b.rows[table] = rs[:0]
+	// Commit every 50 statements: one log flush per ~200,000 rows.
+	if b.stmts++; b.stmts%50 == 0 {
+		if _, err := b.conn.ExecContext(b.ctx, `COMMIT`); err != nil {
+			return err
+		}
+		if _, err := b.conn.ExecContext(b.ctx, `START TRANSACTION`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bulk) flushAll() error {
+	for _, t := range b.tables {
+		if err := b.flush(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// cmdReportsBench serves the app in-process on the fixture's database, logs
+// in as the fixture's admin (web and API) and asks every report page, its
+// export and the report API n times each, one request at a time, printing
+// p50/p99/max per URL.
+func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
+	f := newFlags("reports-bench")
+	dbSpec := f.str("db", "", "database built by reports-fixture")
+	n := f.Int("n", 50, "requests per URL")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	db, _, err := openAndMigrate(ctx, *dbSpec)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	base, err := benchServe(ctx, db)
+	if err != nil {
+		return err
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(base + "/login")
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	mt := csrfField.FindSubmatch(body)
+	if mt == nil {
+		return errors.New("reports-bench: no CSRF field on the login page")
+	}
+	resp, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(mt[1])}, "username": {"rbench"}, "password": {"bench-password"}})
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("reports-bench: login: status %d", resp.StatusCode)
+	}
+	token, err := benchToken(&http.Client{Timeout: 30 * time.Second}, base, "rbench")
+	if err != nil {
+		return err
+	}
+	var campus int64
+	if err := db.R.Raw(`SELECT MIN(id) FROM campuses WHERE code LIKE 'R%'`).Scan(&campus).Error; err != nil {
+		return err
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	yearAgo := today.AddDate(-1, 0, 1).Format(time.DateOnly)
+	c := strconv.FormatInt(campus, 10)
+	urls := []string{
+		"/admin",
+		"/admin/reports",
+		"/admin/reports?grain=week&from=" + today.AddDate(0, -3, 0).Format(time.DateOnly),
+		"/admin/reports?grain=month&from=" + yearAgo,
+		"/admin/reports?grain=month&from=" + yearAgo + "&campus_id=" + c,
+		"/admin/reports.xlsx",
+		"/admin/reports.xlsx?grain=month&from=" + yearAgo,
+		"/api/v1/reports/liabilities",
+		"/api/v1/reports/liabilities?campus_id=" + c,
+		"/api/v1/reports/members",
+		"/api/v1/reports/members?campus_id=" + c,
+	}
+	fmt.Fprintf(out, "%-70s %8s %8s %8s %8s\n", "url", "p50 ms", "p99 ms", "max ms", "bytes")
+	for _, u := range urls {
+		var lat []time.Duration
+		var size int
+		for i := 0; i < *n; i++ {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+u, nil)
+			if strings.HasPrefix(u, "/api/") {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			lat = append(lat, time.Since(t0))
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("reports-bench: %s: status %d: %.200s", u, resp.StatusCode, b)
+			}
+			size = len(b)
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		q := func(p float64) float64 {
+			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+		}
+		fmt.Fprintf(out, "%-70s %8.1f %8.1f %8.1f %8d\n", u, q(0.50), q(0.99), float64(lat[len(lat)-1].Microseconds())/1000, size)
+	}
+	return nil
+}
