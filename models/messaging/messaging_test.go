@@ -330,32 +330,39 @@ func (s *sink) Send(_ context.Context, m models.Message) error {
 	return nil
 }
 
-// TestPointsEarnedNoticeAboveThreshold: an award raised as points.earned is
-// told to the family with the points balance when it reaches the threshold
-// (default 50), once per award; smaller awards and purchase points are not.
+// TestPointsEarnedNoticeAboveThreshold: an award (AwardPoints raises
+// points.earned in its transaction) is told to the family with the points
+// balance when it reaches the threshold (default 50), once per award even if
+// the event is raised again; smaller awards and purchase points are not.
 func TestPointsEarnedNoticeAboveThreshold(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
 	f := newFix(t, db)
 	m := f.member(t, "赵小宝", true)
-	award := func(ref int64, pts int64, reason string) {
+	award := func(ref int64, pts int64, reason, refType string) int64 {
 		t.Helper()
+		var jid int64
 		err := db.Tx(ctx, func(tx *gorm.DB) error {
-			if _, err := models.AwardPoints(ctx, tx, t0, models.Award{MemberID: m, Points: pts, Reason: reason, RefType: "test", RefID: ref,
-				Actor: f.actor}); err != nil {
-				return err
-			}
-			return models.Emit(ctx, tx, models.DomainEvent{Type: models.EventPointsEarned, At: t0, MemberID: m, ObjectID: ref,
-				Object: map[string]any{"points": pts, "reason": reason}})
+			var err error
+			jid, err = models.AwardPoints(ctx, tx, t0, models.Award{MemberID: m, Points: pts, Reason: reason, RefType: refType,
+				RefID: ref, Actor: f.actor})
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		return jid
 	}
-	award(1, 80, "问卷")
-	award(1, 80, "问卷") // the same award raised again
-	award(2, 10, "出勤")
-	award(3, 90, "purchase")
+	jid := award(1, 80, "问卷", "test")
+	// The same award raised again (a replayed event) tells nobody twice.
+	if err := db.Tx(ctx, func(tx *gorm.DB) error {
+		return models.Emit(ctx, tx, models.DomainEvent{Type: models.EventPointsEarned, At: t0, MemberID: m, ObjectID: jid,
+			Object: map[string]any{"points": 80, "reason": "问卷", "ref_type": "test"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	award(2, 10, "出勤", "test")
+	award(3, 90, "购物", "purchase")
 	ns := notices(t, db, m)["points_earned"]
 	if len(ns) != 1 || num(ns[0].Data["points"]) != 80 || num(ns[0].Data["balance"]) != 80 {
 		t.Fatalf("points notices %+v; want one of 80 points with balance 80", ns)
