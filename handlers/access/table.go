@@ -310,4 +310,15 @@ var Table = []Rule{
 	{"GET", "/staff/tasks/:id/call", "staff.tasks.call.read", Teacher | Manager | Admin, crm.ObjectTask},
 	{"POST", "/staff/tasks/:id/complete", "staff.tasks.complete.write", Teacher | Manager | Admin, crm.ObjectTask},
 	{"USE", "/static", "static.serve", Public, ""},
+	// desk
+	{"POST", "/cashier/refunds/preview", "cashier.refunds.preview.write", Cashier | Manager | Admin, ""},
+	{"GET", "/cashier/refunds/:id/receipt", "cashier.refunds.receipt.read", Cashier | Manager | Admin, ""},
+	{"GET", "/cashier/pin", "cashier.pin.read", Manager | Admin, ""},
+	{"POST", "/portal/kids/:id/card/lost", "portal.kids.card.lost.write", Guardian, ""},
+	{"GET", "/cashier/members/:id/card", "cashier.members.card.read", Cashier | Manager | Admin, models.ObjectMember},
+	{"POST", "/cashier/members/:id/card/lost", "cashier.members.card.lost.write", Cashier | Manager | Admin, models.ObjectMember},
+	{"POST", "/cashier/members/:id/card/replace", "cashier.members.card.replace.write", Cashier | Manager | Admin, models.ObjectMember},
+	{"GET", "/cashier/prices", "cashier.prices.read", Admin, ""},
+	{"POST", "/cashier/prices", "cashier.prices.write", Admin, ""},
+	{"POST", "/cashier/pin", "cashier.pin.write", Manager | Admin, ""},
 }

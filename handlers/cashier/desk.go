@@ -32,12 +32,14 @@ type panel struct {
 	Coupons   int                 // how many the member can use now
 	Usable    []models.CouponView // those coupons, for the purchase form
 	Rules     models.Rules
+	Prices    []models.PriceItem // the price list's tiles (purchase form)
 
 	Action   string // purchase, purchase-done, topup, topup-done, refunds, refund, refund-done
 	Purchase *purchaseForm
 	Topup    *topupForm
 	Refund   *refundForm
 	Refunds  *refundList
+	Card     *cardForm
 	// OOB asks the fragment to refresh the member card out of band (after
 	// money moved).
 	OOB bool

@@ -1,6 +1,8 @@
 package cashier
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/models"
@@ -14,6 +16,9 @@ func (h handler) purchaseNew(c *fiber.Ctx) error {
 	}
 	p, err := h.loadPanel(c, id, false)
 	if err != nil {
+		return err
+	}
+	if p.Prices, err = models.ListPriceItems(c.UserContext(), h.DB.R, true); err != nil {
 		return err
 	}
 	p.Action, p.Purchase = "purchase", newPurchaseForm(p)
@@ -40,6 +45,16 @@ func (h handler) purchasePreview(c *fiber.Ctx) error {
 	f, pr := readPurchaseForm(c)
 	if f.Key == "" {
 		f.Key = newKey()
+	}
+	if tile, _ := strconv.ParseInt(c.FormValue("tile"), 10, 64); tile > 0 {
+		it, err := models.GetPriceItem(c.UserContext(), h.DB.R, tile)
+		if err != nil {
+			return err
+		}
+		addTile(f, pr, it)
+	}
+	if p.Prices, err = models.ListPriceItems(c.UserContext(), h.DB.R, true); err != nil {
+		return err
 	}
 	p.Action, p.Purchase = "purchase", f
 	h.quote(c, p, f, pr, c.FormValue("fill"))

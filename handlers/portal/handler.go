@@ -45,6 +45,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	a.Get("/kids/:id", h.childShow)
 	a.Get("/kids/:id/card", h.cardShow)
 	a.Get("/kids/:id/card.png", h.cardPNG)
+	a.Post("/kids/:id/card/lost", h.cardLost) // issue 17: a parent reports the card lost
 	a.Get("/kids/:id/history", h.historyList)
 	a.Get("/kids/:id/coupons", h.couponList)
 	a.Get("/kids/:id/stamps", h.stampList)
