@@ -41,7 +41,7 @@ func (h handler) cardShow(c *fiber.Ctx) error {
 	s.Tab = "card"
 	ch := s.Child
 	d := cardData{shell: s, CardNo: groupCardNo(ch.CardNo), FetchedAt: h.Now(),
-		QR: "/portal/kids/" + strconv.FormatInt(ch.ID, 10) + "/card.png?v=" + ch.CardNo + "-" + strconv.Itoa(ch.CardVersion),
+		QR:      "/portal/kids/" + strconv.FormatInt(ch.ID, 10) + "/card.png?v=" + ch.CardNo + "-" + strconv.Itoa(ch.CardVersion),
 		AskLost: c.Query("lost") == "ask" && ch.Status == models.CardActive, LostDone: c.Query("lost") == "done"}
 	return h.Page(c, fiber.StatusOK, "portal/card", "", h.view(c, ch.Name, d))
 }
