@@ -27,3 +27,27 @@ func DeskReplaceCard(ctx context.Context, db *DB, now time.Time, actor Actor, sc
 	}
 	return string(out.Body), nil
 }
+
+// DeskRegisterFamily registers a walk-in family at the desk (a child and a
+// guardian, with the guardian's consent recorded) once per idempotency key:
+// a double tap registers one family. It returns the new member's id.
+func DeskRegisterFamily(ctx context.Context, db *DB, now time.Time, actor Actor, scope, key string, in NewMember) (int64, error) {
+	in.Channel = "desk"
+	hash := RequestHash([]byte("desk.family"), []byte(in.Name), []byte(in.BirthDate),
+		[]byte(strconv.FormatInt(in.CampusID, 10)))
+	for _, g := range in.Guardians {
+		hash = RequestHash([]byte(hash), []byte(g.Name), []byte(g.Phone), []byte(g.Relation))
+	}
+	out, err := RunIdempotent(ctx, db, now, Idem{Scope: scope, Key: key, Hash: hash},
+		func(tx *gorm.DB) (int, []byte, error) {
+			m, err := CreateMember(ctx, tx, now, actor, in)
+			if err != nil {
+				return 0, nil, err
+			}
+			return 201, []byte(strconv.FormatInt(m.ID, 10)), nil
+		})
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(string(out.Body), 10, 64)
+}

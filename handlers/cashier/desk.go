@@ -19,6 +19,7 @@ type deskData struct {
 	NoMatch   bool
 	ScanError string
 	P         *panel
+	Family    *familyForm // the walk-in registration form
 }
 
 // panel is the member panel: who they are, their balances, and the action

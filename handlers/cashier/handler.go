@@ -17,6 +17,8 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerRedemptions(r)
 	h.registerCoupons(r)
 	r.Get("/members/:id", h.memberShow)
+	r.Get("/families/new", h.familyNew)
+	r.Post("/families", h.familyCreate)
 
 	r.Get("/members/:id/purchase", h.purchaseNew)
 	r.Post("/members/:id/purchase/preview", h.purchasePreview)

@@ -92,6 +92,7 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	apptest.WaitText(t, p, "h2", "手机号登录")
 	apptest.Shot(t, p, "portal-375-login")
 	p.MustElement("#phone").MustInput(f.PhoneA)
+	p.MustElement("#agree").MustClick() // the privacy-policy consent the login asks for
 	apptest.ClickAndWait(t, p, `form[action="/portal/login/code"] button[type=submit]`)
 	apptest.WaitText(t, p, "h2", "输入验证码")
 	apptest.Shot(t, p, "portal-375-login-code")

@@ -33,6 +33,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	r.Get("/manifest.webmanifest", h.manifest)
 	r.Get("/icons/:name", h.icon)
 	r.Get("/login", h.loginShow)
+	r.Get("/privacy-policy", h.privacyPolicy) // issue 17: the policy the login asks consent to
 	r.Post("/login/code", h.codeSend)
 	r.Post("/login", h.loginCode)
 	r.Post("/login/password", h.loginPassword)
