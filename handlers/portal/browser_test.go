@@ -121,7 +121,8 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	// 3. Redeem a reward and show its QR.
 	p.MustNavigate(fmt.Sprintf("%s/portal/kids/%d/rewards", base, f.A1)).MustWaitLoad()
 	apptest.Shot(t, p, "portal-375-rewards")
-	apptest.ClickAndWait(t, p, `.p-reward form button[type=submit]`)
+	p.MustElement(`.p-reward form summary`).MustClick() // asks once before spending the points
+	apptest.ClickAndWait(t, p, `.p-reward form details button[type=submit]`)
 	apptest.WaitText(t, p, "#flash", "兑换成功")
 	p.MustElement(".p-qr").MustWaitLoad()
 	shot = apptest.Shot(t, p, "portal-375-redemption")
