@@ -121,6 +121,10 @@ func (h handler) loadPanel(c *fiber.Ctx, memberID int64, audited bool) (*panel, 
 	if p.Topups, err = models.DeskTopups(ctx, h.DB.R, memberID, 3); err != nil {
 		return nil, err
 	}
+	// The price list's tiles: the purchase form is the panel's first tab.
+	if p.Prices, err = models.ListPriceItems(ctx, h.DB.R, true); err != nil {
+		return nil, err
+	}
 	cs, err := models.MemberCoupons(ctx, h.DB.R, memberID, now)
 	if err != nil {
 		return nil, err

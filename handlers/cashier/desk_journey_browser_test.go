@@ -45,7 +45,7 @@ func TestBrowserDeskTileSaleLineRefund(t *testing.T) {
 	p.MustNavigate(base + "/cashier").MustWaitLoad()
 	scan(t, p, s.m.CardNo)
 
-	p.MustElement(`[data-tile="秋季学费"]`).MustClick()
+	p.Timeout(10 * time.Second).MustElement(`[data-tile="秋季学费"]`).MustClick()
 	apptest.WaitText(t, p, "#paystate", "¥600.00")
 	p.MustElement(`[data-tile="绘本教材"]`).MustClick()
 	apptest.WaitText(t, p, "#paystate", "¥680.00")

@@ -18,9 +18,6 @@ func (h handler) purchaseNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if p.Prices, err = models.ListPriceItems(c.UserContext(), h.DB.R, true); err != nil {
-		return err
-	}
 	p.Action, p.Purchase = "purchase", newPurchaseForm(p)
 	d := &deskData{P: p}
 	if err := h.withShift(c, d); err != nil {
@@ -52,9 +49,6 @@ func (h handler) purchasePreview(c *fiber.Ctx) error {
 			return err
 		}
 		addTile(f, pr, it)
-	}
-	if p.Prices, err = models.ListPriceItems(c.UserContext(), h.DB.R, true); err != nil {
-		return err
 	}
 	p.Action, p.Purchase = "purchase", f
 	h.quote(c, p, f, pr, c.FormValue("fill"))
