@@ -1,6 +1,7 @@
 package cashier_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -80,6 +81,9 @@ func TestDeskWebApprovalPINFamilyCardShift(t *testing.T) {
 		t.Fatalf("after replacing: %d active of %d cards", active, s.count(t, "cards"))
 	}
 
+	if _, err := models.PublishConsent(context.Background(), db.W, s.a.Clock.Now(), "v1", "家长授权书"); err != nil {
+		t.Fatal(err)
+	}
 	_, page = cl.Get("/cashier/families/new")
 	fam := url.Values{"key": {formKey(t, page)}, "child": {"赵小乐"}, "guardian": {"赵爸爸"}, "phone": {"13700001111"},
 		"relation": {"father"}}
