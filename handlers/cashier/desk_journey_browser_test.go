@@ -73,6 +73,8 @@ func TestBrowserDeskTileSaleLineRefund(t *testing.T) {
 		}
 	}
 	apptest.Shot(t, r, "desk-receipt-lines")
+	r.MustClose() // a background tab gets no animation frames: clicks on the desk would wait
+	p.MustActivate()
 
 	p.MustNavigate(base + "/cashier/purchases/1/refund").MustWaitLoad()
 	apptest.WaitText(t, p, "#refund-split", "¥680.00") // everything left, before any pick
@@ -100,6 +102,8 @@ func TestBrowserDeskTileSaleLineRefund(t *testing.T) {
 		}
 	}
 	apptest.Shot(t, rr, "desk-refund-receipt")
+	rr.MustClose()
+	p.MustActivate()
 	// The same line cannot be picked again.
 	p.MustNavigate(base + "/cashier/purchases/1/refund").MustWaitLoad()
 	if !p.Timeout(5 * time.Second).MustElement(`input[name=line][value="1"]`).MustProperty("disabled").Bool() {

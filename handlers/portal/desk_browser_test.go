@@ -33,15 +33,17 @@ func TestBrowserPortalConsentAndCardLost(t *testing.T) {
 	pol := apptest.Page(t, b, base+"/portal/privacy-policy", 390, 844)
 	apptest.WaitText(t, pol, "#policy", "个人信息保护法")
 	apptest.Shot(t, pol, "portal-390-privacy-policy")
+	pol.MustClose() // back to the login tab, which must be in front to take clicks
+	p.MustActivate()
 
-	p.MustElement("#agree").MustClick()
+	p.Timeout(15 * time.Second).MustElement("#agree").MustClick()
 	apptest.ClickAndWait(t, p, `form[action="/portal/login/code"] button[type=submit]`)
 	apptest.WaitText(t, p, "h2", "输入验证码")
-	p.MustElement("#code").MustInput(f.a.OTP(t, f.PhoneA))
+	p.Timeout(15 * time.Second).MustElement("#code").MustInput(f.a.OTP(t, f.PhoneA))
 	apptest.ClickAndWait(t, p, `form[action="/portal/login"] button[type=submit]`)
 
 	p.MustNavigate(fmt.Sprintf("%s/portal/kids/%d/card", base, f.A1)).MustWaitLoad()
-	p.MustElement(".p-qr")
+	p.Timeout(15 * time.Second).MustElement(".p-qr")
 	apptest.ClickAndWait(t, p, "#lost-link")
 	apptest.WaitText(t, p, "#lost-ask", "确定要挂失")
 	if st := cardStatus(t, f); st != models.CardActive {
