@@ -36,7 +36,11 @@ func (h handler) priceList(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		d.Form = priceForm{ID: p.ID, Category: p.Category, Name: p.Name, Amount: yuanInput(p.Amount),
+		amount := yuanInput(p.Amount)
+		if p.Amount%100 == 0 {
+			amount = strconv.FormatInt(p.Amount/100, 10) // whole yuan show as whole numbers
+		}
+		d.Form = priceForm{ID: p.ID, Category: p.Category, Name: p.Name, Amount: amount,
 			SortOrder: strconv.Itoa(p.SortOrder), Active: p.Active}
 	}
 	return h.pricePage(c, fiber.StatusOK, d, nil, "")
