@@ -50,6 +50,8 @@ func TestBrowserPortalConsentAndCardLost(t *testing.T) {
 		t.Fatalf("asking froze the card already: %s", st)
 	}
 	apptest.Shot(t, p, "portal-390-card-lost-ask")
+	// Centred first: at the bottom edge the fixed tab bar would cover it.
+	p.MustElement("#lost-confirm").MustEval(`() => this.scrollIntoView({block: "center"})`)
 	apptest.ClickAndWait(t, p, "#lost-confirm")
 	apptest.WaitText(t, p, "#lost-done", "已挂失")
 	apptest.WaitText(t, p, ".p-frozen", "挂失")
