@@ -68,6 +68,7 @@ func TestBrowserClassHours(t *testing.T) {
 	pb := b.MustIncognito()
 	parent := apptest.Page(t, pb, base+"/portal/", 375, 667)
 	parent.MustElement("#phone").MustInput(s.phone)
+	parent.MustElement("#agree").MustClick() // the privacy-policy consent the login asks for
 	apptest.ClickAndWait(t, parent, `form[action="/portal/login/code"] button[type=submit]`)
 	parent.MustElement("#code").MustInput(s.a.OTP(t, s.phone))
 	apptest.ClickAndWait(t, parent, `form[action="/portal/login"] button[type=submit]`)

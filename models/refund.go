@@ -19,6 +19,9 @@ type RefundInput struct {
 	// Via names the area use case refunding through here ("class_hours"), so
 	// its RefundGuard lets it through; empty for the desk and the API.
 	Via string
+	// Lines are the purchase lines given back (a line refund at the desk),
+	// recorded so that no line is picked twice; nil for an amount refund.
+	Lines []int
 }
 
 // RefundResult is the answer to a refund (DOMAIN §4 plus extras).
@@ -47,6 +50,7 @@ type PurchaseRefund struct {
 	SVPrincipal     int64 `gorm:"column:sv_principal"`
 	SVBonus         int64 `gorm:"column:sv_bonus"`
 	Owed            string
+	LineNos         string // the purchase lines given back, "0,2"; "" for an amount refund
 	ActorType       string
 	ActorID         int64
 	At              time.Time
@@ -96,19 +100,27 @@ func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput)
 	if left <= 0 {
 		return nil, ErrNothingToRefund
 	}
+	var prev []PurchaseRefund
+	if err := tx.WithContext(ctx).Where("purchase_id = ?", p.ID).Find(&prev).Error; err != nil {
+		return nil, fmt.Errorf("models: refund: %w", err)
+	}
 	amount := left
 	if in.Amount != nil {
 		amount = *in.Amount
+	}
+	if len(in.Lines) > 0 {
+		// Read under the member lock: two cashiers cannot give one line back twice.
+		var items []PurchaseItem
+		_ = json.Unmarshal([]byte(p.Items), &items)
+		if amount, err = LinesAmount(BuildPurchaseReceipt(p, items, nil, RefundedLines(prev)), in.Lines); err != nil {
+			return nil, err
+		}
 	}
 	if amount <= 0 {
 		return nil, ErrBadAmount.Field("amount", "err.ledger_bad_amount")
 	}
 	if amount > left {
 		return nil, ErrRefundTooLarge.With(Yuan(left)).Field("amount", "err.refund_too_large_short")
-	}
-	var prev []PurchaseRefund
-	if err := tx.WithContext(ctx).Where("purchase_id = ?", p.ID).Find(&prev).Error; err != nil {
-		return nil, fmt.Errorf("models: refund: %w", err)
 	}
 	var purchaseJournal int64
 	if err := tx.WithContext(ctx).Raw(`SELECT id FROM ledger_journals WHERE ref_type = 'purchase' AND ref_id = ? AND kind = ?`,
@@ -117,40 +129,7 @@ func PostRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInput)
 	}
 
 	// Money: split over what is left of each part.
-	pays := p.PaymentMap()
-	parts := []string{"bonus", "principal"}
-	total := map[string]int64{"bonus": p.SVBonus, "principal": p.SVPrincipal}
-	for _, m := range sortedKeys(pays) {
-		if m != "stored_value" {
-			parts = append(parts, m)
-			total[m] = pays[m]
-		}
-	}
-	done := map[string]int64{}
-	for _, r := range prev {
-		done["bonus"] += r.SVBonus
-		done["principal"] += r.SVPrincipal
-		owed := map[string]int64{}
-		_ = json.Unmarshal([]byte(r.Owed), &owed)
-		for m, v := range owed {
-			done[m] += v
-		}
-	}
-	weights := make([]int64, len(parts))
-	for i, k := range parts {
-		weights[i] = total[k] - done[k]
-	}
-	shares := ShareOf(amount, weights)
-	back := map[string]int64{}
-	for i, k := range parts {
-		back[k] = shares[i]
-	}
-	owed := map[string]int64{}
-	for _, k := range parts[2:] {
-		if back[k] > 0 {
-			owed[k] = back[k]
-		}
-	}
+	back, owed := refundMoneySplit(p, prev, amount)
 
 	// Points.
 	pointsBack := Cumulative(p.PointsRedeemed, p.Paid, p.Refunded, amount)
@@ -232,7 +211,7 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 	ob, _ := json.Marshal(owed)
 	row := PurchaseRefund{PurchaseID: p.ID, JournalID: jid, Amount: amount, Reason: truncate(in.Reason, 255),
 		PointsReversed: reversed, PointsShortfall: shortfall, PointsReturned: pointsBack, SVPrincipal: back["principal"],
-		SVBonus: back["bonus"], Owed: string(ob), ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
+		SVBonus: back["bonus"], Owed: string(ob), LineNos: FormatLineNos(in.Lines), ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
 	if err := tx.WithContext(ctx).Create(&row).Error; err != nil {
 		return nil, fmt.Errorf("models: refund: %w", err)
 	}

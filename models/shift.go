@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -185,6 +186,12 @@ func CloseShift(ctx context.Context, db *DB, now time.Time, actor Actor, cashier
 			return err
 		}
 		expected := s.OpeningCash + rep.NetCash()
+		// A drawer that does not match what it should hold closes only with a
+		// reason the campus manager can read on the shift report.
+		if countedCash != nil && *countedCash != expected && strings.TrimSpace(note) == "" {
+			return Invalid(map[string]string{"note": "desk.shift_reason_required"})
+		}
+		note = strings.TrimSpace(note)
 		res := tx.Model(&Shift{}).Where("id = ? AND open_key IS NOT NULL", s.ID).Updates(map[string]any{
 			"open_key": nil, "closed_at": now, "expected_cash": expected, "counted_cash": countedCash,
 			"note": truncate(note, 255)})

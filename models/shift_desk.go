@@ -27,6 +27,7 @@ var (
 const (
 	ReceiptPurchase = "P"
 	ReceiptTopup    = "T"
+	ReceiptRefund   = "R" // a refund receipt (printed, not scanned back)
 )
 
 // DeskReceiptNo is the number printed on a receipt and encoded in its QR:
@@ -90,10 +91,13 @@ func DeskPurchaseRefunds(ctx context.Context, db *gorm.DB, purchaseID int64) ([]
 	return rs, nil
 }
 
-// Approver is the second login a refund above the threshold needs.
+// Approver is the second person a refund above the threshold needs: a
+// campus manager's username with their password, or with the short approval
+// PIN they set (typed on the cashier's screen, see CheckApprovalPIN).
 type Approver struct {
 	Username string
 	Password string
+	PIN      string
 }
 
 // DeskRefundInput is a refund asked for at the desk: of a purchase
@@ -109,6 +113,9 @@ type DeskRefundInput struct {
 	// Via names the area refunding (a class-hour package): its refund guard
 	// lets it through where a plain refund would be refused.
 	Via string
+	// Lines picks the purchase lines to give back (only the 教材) instead of
+	// an amount: the amount is what those lines cost after every discount.
+	Lines []int
 }
 
 // DeskRefundOutcome is the stored answer and what the desk shows with it.
@@ -171,12 +178,24 @@ func DeskRefund(ctx context.Context, db *DB, now time.Time, scope, key string, i
 			return nil, err
 		}
 		campusID, left = p.CampusID, p.Paid-p.Refunded
+		if len(in.Lines) > 0 && in.User.CanSeeCampus(campusID) {
+			r, _, err := LoadPurchaseReceipt(ctx, db.R, in.ID)
+			if err != nil {
+				return nil, err
+			}
+			fen, err := LinesAmount(r, in.Lines)
+			if err != nil {
+				return nil, err
+			}
+			in.Amount = &fen
+		}
 	case ReceiptTopup:
 		t, err := DeskTopup(ctx, db.R, in.ID)
 		if err != nil {
 			return nil, err
 		}
 		campusID, left = t.CampusID, t.Amount-t.Refunded
+		in.Lines = nil
 	default:
 		return nil, ErrBadReceiptNo
 	}
@@ -210,12 +229,13 @@ func DeskRefund(ctx context.Context, db *DB, now time.Time, scope, key string, i
 		}
 	}
 	hash := RequestHash([]byte("desk-refund"), []byte(in.Kind), []byte(strconv.FormatInt(in.ID, 10)),
-		[]byte(strconv.FormatInt(amount, 10)), []byte(in.Reason))
+		[]byte(strconv.FormatInt(amount, 10)), []byte(in.Reason), []byte(FormatLineNos(in.Lines)))
 	out, err := RunIdempotent(ctx, db, now, Idem{Scope: scope, Key: key, Hash: hash}, func(tx *gorm.DB) (int, []byte, error) {
 		var res any
 		objType := receiptObject(in.Kind)
 		if in.Kind == ReceiptPurchase {
-			r, err := PostRefund(ctx, tx, now, RefundInput{PurchaseID: in.ID, Amount: &amount, Reason: in.Reason, Actor: in.Actor})
+			r, err := PostRefund(ctx, tx, now, RefundInput{PurchaseID: in.ID, Amount: &amount, Reason: in.Reason, Actor: in.Actor,
+				Lines: in.Lines})
 			if err != nil {
 				return 0, nil, err
 			}
@@ -297,13 +317,16 @@ func checkApprover(ctx context.Context, db *DB, now time.Time, in DeskRefundInpu
 		return in.User, nil // the campus manager at the desk approves their own refund
 	}
 	name := strings.TrimSpace(in.Approver.Username)
+	if name != "" && in.Approver.PIN != "" {
+		return checkApprovalPIN(ctx, db, now, in, campusID)
+	}
 	if name == "" || in.Approver.Password == "" {
 		e := ErrApprovalRequired.With(Yuan(threshold))
 		if name == "" {
 			e = e.Field("approver_username", "err.required")
 		}
 		if in.Approver.Password == "" {
-			e = e.Field("approver_password", "err.required")
+			e = e.Field("approver_password", "err.required").Field("approver_pin", "err.required")
 		}
 		return nil, e
 	}
@@ -346,32 +369,5 @@ func DeskBalancesAfter(ctx context.Context, db *gorm.DB, memberID int64, refType
 	if jid == 0 {
 		return b, ErrNotFound
 	}
-	var ids []int64
-	for _, asset := range []string{AssetPoints, "stored_value"} {
-		got, err := memberWalletAccounts(ctx, db, memberID, asset)
-		if err != nil {
-			return b, err
-		}
-		ids = append(ids, got...)
-	}
-	for _, id := range ids {
-		var row struct {
-			Name         string
-			BalanceAfter int64
-		}
-		if err := db.WithContext(ctx).Raw(`SELECT a.name, p.balance_after FROM ledger_postings p
-			JOIN ledger_accounts a ON a.id = p.account_id
-			WHERE p.account_id = ? AND p.journal_id <= ? ORDER BY p.id DESC LIMIT 1`, id, jid).Scan(&row).Error; err != nil {
-			return b, fmt.Errorf("models: balances after: %w", err)
-		}
-		switch row.Name {
-		case AcctPoints:
-			b.Points = row.BalanceAfter
-		case AcctPrincipal:
-			b.StoredValuePrincipal = row.BalanceAfter
-		case AcctBonus:
-			b.StoredValueBonus = row.BalanceAfter
-		}
-	}
-	return b, nil
+	return BalancesAfterJournal(ctx, db, memberID, jid)
 }

@@ -369,4 +369,18 @@ var Table = []Rule{
 	{"GET", "/staff/tasks/:id/call", "staff.tasks.call.read", Teacher | Manager | Admin, crm.ObjectTask},
 	{"POST", "/staff/tasks/:id/complete", "staff.tasks.complete.write", Teacher | Manager | Admin, crm.ObjectTask},
 	{"USE", "/static", "static.serve", Public, ""},
+	// desk
+	{"POST", "/cashier/refunds/preview", "cashier.refunds.preview.write", Cashier | Manager | Admin, ""},
+	{"GET", "/cashier/refunds/:id/receipt", "cashier.refunds.receipt.read", Cashier | Manager | Admin, ""},
+	{"GET", "/cashier/pin", "cashier.pin.read", Manager | Admin, ""},
+	{"GET", "/cashier/families/new", "cashier.families.new.read", Cashier | Manager | Admin, ""},
+	{"POST", "/cashier/families", "cashier.families.write", Cashier | Manager | Admin, ""},
+	{"POST", "/portal/kids/:id/card/lost", "portal.kids.card.lost.write", Guardian, ""},
+	{"GET", "/portal/privacy-policy", "portal.privacy_policy.read", Public, ""},
+	{"GET", "/cashier/members/:id/card", "cashier.members.card.read", Cashier | Manager | Admin, models.ObjectMember},
+	{"POST", "/cashier/members/:id/card/lost", "cashier.members.card.lost.write", Cashier | Manager | Admin, models.ObjectMember},
+	{"POST", "/cashier/members/:id/card/replace", "cashier.members.card.replace.write", Cashier | Manager | Admin, models.ObjectMember},
+	{"GET", "/cashier/prices", "cashier.prices.read", Admin, ""},
+	{"POST", "/cashier/prices", "cashier.prices.write", Admin, ""},
+	{"POST", "/cashier/pin", "cashier.pin.write", Manager | Admin, ""},
 }

@@ -41,7 +41,8 @@ func TestBrowserBulkIssueWithProgress(t *testing.T) {
 	if !strings.Contains(count, "符合条件的学员：1,000 人") {
 		t.Fatalf("live count: %q", count)
 	}
-	p.MustElement(`#bulk-form button[type=submit]`).MustClick()
+	p.MustElement(`#bulk-ask summary`).MustClick() // starting a bulk issue asks once
+	p.MustElement(`#bulk-start`).MustClick()
 	p.Timeout(10 * time.Second).MustElement(`#bulk-area progress`)
 	apptest.Shot(t, p, "coupons-bulk-progress")
 	done := p.Timeout(60 * time.Second).MustElement(`#bulk-area .ly-progress[data-status=done]`).MustText()

@@ -67,7 +67,8 @@ func TestBrowserCashierRedeemsCouponByPhoneAndCode(t *testing.T) {
 	}
 	p.MustElement(`#phone-area input[name=phone]`).MustInput("138 0013 8000")
 	p.MustElement(`#phone-area input[name=verify_code]`).MustInput(wrong)
-	p.MustElement(`#phone-area button[type=submit]`).MustClick()
+	p.MustElement(`#phone-ask summary`).MustClick() // no sale attached: the desk asks once
+	p.MustElement(`#phone-redeem-yes`).MustClick()
 	msg := p.Timeout(10 * time.Second).MustElement(`#phone-area .flash.error`).MustText()
 	if !strings.Contains(msg, "手机号或验证码不正确") {
 		t.Fatalf("wrong code: %q", msg)
@@ -75,7 +76,8 @@ func TestBrowserCashierRedeemsCouponByPhoneAndCode(t *testing.T) {
 	apptest.Shot(t, p, "cashier-coupon-wrong-code")
 	p.MustElement(`#phone-area input[name=phone]`).MustSelectAllText().MustInput("13800138000")
 	p.MustElement(`#phone-area input[name=verify_code]`).MustInput(c1.VerifyCode)
-	p.MustElement(`#phone-area button[type=submit]`).MustClick()
+	p.MustElement(`#phone-ask summary`).MustClick() // no sale attached: the desk asks once
+	p.MustElement(`#phone-redeem-yes`).MustClick()
 	ok := p.Timeout(10 * time.Second).MustElement(`#phone-area .flash.ok`).MustText()
 	if !strings.Contains(ok, "已兑换") || !strings.Contains(ok, "绘本兑换券") || !strings.Contains(ok, "李小红") {
 		t.Fatalf("redeemed: %q", ok)

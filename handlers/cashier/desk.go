@@ -19,6 +19,7 @@ type deskData struct {
 	NoMatch   bool
 	ScanError string
 	P         *panel
+	Family    *familyForm // the walk-in registration form
 }
 
 // panel is the member panel: who they are, their balances, and the action
@@ -32,12 +33,14 @@ type panel struct {
 	Coupons   int                 // how many the member can use now
 	Usable    []models.CouponView // those coupons, for the purchase form
 	Rules     models.Rules
+	Prices    []models.PriceItem // the price list's tiles (purchase form)
 
 	Action   string // purchase, purchase-done, topup, topup-done, refunds, refund, refund-done
 	Purchase *purchaseForm
 	Topup    *topupForm
 	Refund   *refundForm
 	Refunds  *refundList
+	Card     *cardForm
 	// OOB asks the fragment to refresh the member card out of band (after
 	// money moved).
 	OOB bool
@@ -116,6 +119,10 @@ func (h handler) loadPanel(c *fiber.Ctx, memberID int64, audited bool) (*panel, 
 		return nil, err
 	}
 	if p.Topups, err = models.DeskTopups(ctx, h.DB.R, memberID, 3); err != nil {
+		return nil, err
+	}
+	// The price list's tiles: the purchase form is the panel's first tab.
+	if p.Prices, err = models.ListPriceItems(ctx, h.DB.R, true); err != nil {
 		return nil, err
 	}
 	cs, err := models.MemberCoupons(ctx, h.DB.R, memberID, now)

@@ -17,6 +17,8 @@ func Register(r fiber.Router, d *render.Deps) {
 	h.registerRedemptions(r)
 	h.registerCoupons(r)
 	r.Get("/members/:id", h.memberShow)
+	r.Get("/families/new", h.familyNew)
+	r.Post("/families", h.familyCreate)
 
 	r.Get("/members/:id/purchase", h.purchaseNew)
 	r.Post("/members/:id/purchase/preview", h.purchasePreview)
@@ -29,10 +31,19 @@ func Register(r fiber.Router, d *render.Deps) {
 	r.Get("/topups/:id/receipt", h.receiptShow)
 
 	r.Get("/members/:id/refunds", h.refundList)
+	r.Get("/members/:id/card", h.cardTab)
+	r.Post("/members/:id/card/lost", h.cardLost)
+	r.Post("/members/:id/card/replace", h.cardReplace)
 	r.Get("/refunds/find", h.refundFind)
 	r.Get("/purchases/:id/refund", h.refundNew)
 	r.Get("/topups/:id/refund", h.refundNew)
 	r.Post("/refunds", h.refundCreate)
+	r.Post("/refunds/preview", h.refundPreview)
+	r.Get("/refunds/:id/receipt", h.refundReceipt)
+	r.Get("/prices", h.priceList)
+	r.Post("/prices", h.priceSave)
+	r.Get("/pin", h.pinShow)
+	r.Post("/pin", h.pinSave)
 
 	r.Get("/shift", h.shiftShow)
 	r.Post("/shift/open", h.shiftOpen)

@@ -332,7 +332,7 @@ func (h packages) refund(c *fiber.Ctx) error {
 		Hash: models.RequestHash([]byte("desk-package-refund"), []byte(strconv.FormatInt(id, 10)), []byte(reason))},
 		courses.RefundInput{PackageID: id, Reason: reason, Actor: actor(c, s), User: u,
 			Approver: models.Approver{Username: strings.TrimSpace(c.FormValue("approver_username")),
-				Password: c.FormValue("approver_password")}})
+				Password: c.FormValue("approver_password"), PIN: strings.TrimSpace(c.FormValue("approver_pin"))}})
 	if e, ok := models.AsError(err); ok {
 		status := fiber.StatusUnprocessableEntity
 		if e.Kind == models.KindConflict {

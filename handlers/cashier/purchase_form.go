@@ -42,8 +42,9 @@ type purchaseForm struct {
 	Replayed bool
 }
 
-// purchaseLines is how many line rows a fresh form shows.
-const purchaseLines = 3
+// purchaseLines is how many line rows a fresh form shows: two, so that the
+// whole form fits a 1366×768 desk (tiles and "add a line" make more).
+const purchaseLines = 2
 
 func newPurchaseForm(p *panel) *purchaseForm {
 	f := &purchaseForm{Key: newKey(), Pay: map[string]string{}, Focus: "amt0"}

@@ -1,6 +1,8 @@
 package cashier
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/models"
@@ -40,6 +42,13 @@ func (h handler) purchasePreview(c *fiber.Ctx) error {
 	f, pr := readPurchaseForm(c)
 	if f.Key == "" {
 		f.Key = newKey()
+	}
+	if tile, _ := strconv.ParseInt(c.FormValue("tile"), 10, 64); tile > 0 {
+		it, err := models.GetPriceItem(c.UserContext(), h.DB.R, tile)
+		if err != nil {
+			return err
+		}
+		addTile(f, pr, it)
 	}
 	p.Action, p.Purchase = "purchase", f
 	h.quote(c, p, f, pr, c.FormValue("fill"))

@@ -42,9 +42,30 @@ func (h handler) refundCreate(c *fiber.Ctx) error {
 		f.Message = msg
 		return h.desk(c, fiber.StatusUnprocessableEntity, "action", d)
 	}
+	lines, lineFen, lerr := f.readLines(c)
 	fen, blank, ok := parseFen(f.Amount)
-	if !ok {
+	switch {
+	case lerr != nil:
+		msg, fields, ierr := h.formError(c, lerr, nil)
+		if ierr != nil {
+			return ierr
+		}
+		for k, v := range fields {
+			f.Errors[k] = v
+		}
+		f.Message = msg
+	case len(lines) > 0:
+		fen, blank, ok = lineFen, false, true
+		f.Amount = yuanInput(lineFen)
+	case !ok:
 		f.Errors["amount"] = h.T(c, "err.cashier_bad_money")
+	}
+	if ok {
+		if blank {
+			f.splitFor(f.Left)
+		} else {
+			f.splitFor(fen)
+		}
 	}
 	if f.Reason == "" {
 		f.Errors["reason"] = h.T(c, "err.cashier_reason_required")
@@ -64,7 +85,7 @@ func (h handler) refundCreate(c *fiber.Ctx) error {
 	}
 	out, err := models.DeskRefund(c.UserContext(), h.DB, h.Now(), scope(c), f.Key, models.DeskRefundInput{
 		Kind: kind, ID: id, Amount: amount, Reason: f.Reason, User: render.User(c), Actor: actor(c, d.Shift),
-		Approver: models.Approver{Username: f.Approver, Password: c.FormValue("approver_password")}})
+		Lines: lines, Approver: h.approverFrom(c, f)})
 	if err != nil {
 		msg, fields, ierr := h.formError(c, err, nil)
 		if ierr != nil {
@@ -82,4 +103,14 @@ func (h handler) refundCreate(c *fiber.Ctx) error {
 	p.Action, p.Refund, p.OOB = "refund-done", f, render.IsFragmentRequest(c)
 	d.P = p
 	return h.desk(c, fiber.StatusCreated, "action", d)
+}
+
+// approverFrom reads who approves: a manager picked from the list with
+// their PIN, or (the fallback) a username and password.
+func (h handler) approverFrom(c *fiber.Ctx, f *refundForm) models.Approver {
+	if pin := strings.TrimSpace(c.FormValue("approver_pin")); pin != "" {
+		f.Approver = strings.TrimSpace(c.FormValue("approver_pick"))
+		return models.Approver{Username: f.Approver, PIN: pin}
+	}
+	return models.Approver{Username: f.Approver, Password: c.FormValue("approver_password")}
 }

@@ -24,6 +24,7 @@ type refundForm struct {
 	ID        int64
 	ReceiptNo string
 	Purchase  *models.Purchase
+	Receipt   *models.PurchaseReceipt // the purchase's lines, to pick from
 	Items     []models.PurchaseItem
 	Pays      map[string]int64
 	Topup     *models.Topup
@@ -38,8 +39,13 @@ type refundForm struct {
 	Amount   string
 	Reason   string
 	Approver string
-	Errors   map[string]string
-	Message  string
+	Lines    map[int]bool // the lines picked
+	// Approvers are the managers who may approve here with their PIN.
+	Approvers []models.ApproverChoice
+	// Split is where the money goes back, shown before the cashier confirms.
+	Split   *models.RefundSplit
+	Errors  map[string]string
+	Message string
 
 	Done *models.DeskRefundOutcome
 }
@@ -73,12 +79,97 @@ func (h handler) loadRefund(c *fiber.Ctx, kind string, id int64) (*refundForm, i
 		}
 		_ = json.Unmarshal([]byte(p.Items), &f.Items)
 		f.Pays = p.PaymentMap()
-		if f.Refunds, err = models.DeskPurchaseRefunds(ctx, h.DB.R, id); err != nil {
+		r, refunds, err := models.LoadPurchaseReceipt(ctx, h.DB.R, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.Receipt, f.Refunds = &r, refunds
+	}
+	f.SelfApprove = models.CanApproveRefund(u, campusID)
+	if !f.SelfApprove {
+		var err error
+		if f.Approvers, err = models.DeskApprovers(ctx, h.DB.R, campusID); err != nil {
 			return nil, 0, err
 		}
 	}
-	f.SelfApprove = models.CanApproveRefund(u, campusID)
+	f.Lines = map[int]bool{}
 	return f, memberID, nil
+}
+
+// splitFor works out where a refund of amount goes back, by the rule the
+// refund posts with: a purchase's over what is left of each way it was paid,
+// a top-up's to the way it was paid.
+func (f *refundForm) splitFor(amount int64) {
+	if amount <= 0 || amount > f.Left {
+		f.Split = nil
+		return
+	}
+	if f.Purchase != nil {
+		s := models.PreviewRefundSplit(f.Purchase, f.Refunds, amount)
+		f.Split = &s
+		return
+	}
+	f.Split = &models.RefundSplit{Amount: amount, Owed: map[string]int64{f.Topup.Method: amount}}
+}
+
+// readLines reads the picked purchase lines ("line" checkboxes) and, when
+// there are some, the amount they come to.
+func (f *refundForm) readLines(c *fiber.Ctx) ([]int, int64, error) {
+	var lines []int
+	for _, v := range c.Request().PostArgs().PeekMulti("line") {
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return nil, 0, models.Invalid(map[string]string{"lines": "desk.refund_bad_line"})
+		}
+		lines = append(lines, n)
+		f.Lines[n] = true
+	}
+	if len(lines) == 0 || f.Receipt == nil {
+		return nil, 0, nil
+	}
+	fen, err := models.LinesAmount(*f.Receipt, lines)
+	return lines, fen, err
+}
+
+// refundPreview re-shows where the money goes as the cashier picks lines or
+// types an amount: the split is on screen before the confirm button is.
+func (h handler) refundPreview(c *fiber.Ctx) error {
+	kind := c.FormValue("kind")
+	if kind != models.ReceiptTopup {
+		kind = models.ReceiptPurchase
+	}
+	id, err := strconv.ParseInt(c.FormValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return fiber.ErrNotFound
+	}
+	f, _, err := h.loadRefund(c, kind, id)
+	if err != nil {
+		return err
+	}
+	_, fen, err := f.readLines(c)
+	if err != nil {
+		msg, fields, ierr := h.formError(c, err, nil)
+		if ierr != nil {
+			return ierr
+		}
+		f.Message = msg
+		for k, v := range fields {
+			f.Errors[k] = v
+		}
+	} else if len(f.Lines) == 0 {
+		var blank, ok bool
+		fen, blank, ok = parseFen(c.FormValue("amount"))
+		if blank {
+			fen = f.Left
+		} else if !ok {
+			fen = 0
+		}
+	}
+	f.splitFor(fen)
+	if !render.IsFragmentRequest(c) {
+		return fiber.ErrBadRequest // only the form's own htmx asks for this
+	}
+	return h.Page(c, fiber.StatusOK, "cashier/home", "refund-split", render.View{D: &deskData{P: &panel{Refund: f}}})
 }
 
 // refundList shows the refunds tab.
@@ -142,6 +233,7 @@ func (h handler) refundNew(c *fiber.Ctx) error {
 	f.Key, f.Threshold = newKey(), p.Rules.RefundApprovalAmount
 	if f.Left > 0 {
 		f.Amount = yuanInput(f.Left)
+		f.splitFor(f.Left)
 	}
 	p.Action, p.Refund = "refund", f
 	d := &deskData{P: p}

@@ -92,6 +92,7 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	apptest.WaitText(t, p, "h2", "手机号登录")
 	apptest.Shot(t, p, "portal-375-login")
 	p.MustElement("#phone").MustInput(f.PhoneA)
+	p.MustElement("#agree").MustClick() // the privacy-policy consent the login asks for
 	apptest.ClickAndWait(t, p, `form[action="/portal/login/code"] button[type=submit]`)
 	apptest.WaitText(t, p, "h2", "输入验证码")
 	apptest.Shot(t, p, "portal-375-login-code")
@@ -120,7 +121,8 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	// 3. Redeem a reward and show its QR.
 	p.MustNavigate(fmt.Sprintf("%s/portal/kids/%d/rewards", base, f.A1)).MustWaitLoad()
 	apptest.Shot(t, p, "portal-375-rewards")
-	apptest.ClickAndWait(t, p, `.p-reward form button[type=submit]`)
+	p.MustElement(`.p-reward form summary`).MustClick() // asks once before spending the points
+	apptest.ClickAndWait(t, p, `.p-reward form details button[type=submit]`)
 	apptest.WaitText(t, p, "#flash", "兑换成功")
 	p.MustElement(".p-qr").MustWaitLoad()
 	shot = apptest.Shot(t, p, "portal-375-redemption")

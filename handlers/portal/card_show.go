@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"starcard/handlers/render"
 	"starcard/models"
 )
 
@@ -16,6 +17,8 @@ type cardData struct {
 	CardNo    string // grouped for reading aloud: 8123 4567 89
 	FetchedAt time.Time
 	QR        string
+	AskLost   bool // the parent tapped "report lost": ask once before freezing
+	LostDone  bool // the card was just reported lost
 }
 
 // groupCardNo splits a card number into groups of four.
@@ -38,7 +41,8 @@ func (h handler) cardShow(c *fiber.Ctx) error {
 	s.Tab = "card"
 	ch := s.Child
 	d := cardData{shell: s, CardNo: groupCardNo(ch.CardNo), FetchedAt: h.Now(),
-		QR: "/portal/kids/" + strconv.FormatInt(ch.ID, 10) + "/card.png?v=" + ch.CardNo + "-" + strconv.Itoa(ch.CardVersion)}
+		QR:      "/portal/kids/" + strconv.FormatInt(ch.ID, 10) + "/card.png?v=" + ch.CardNo + "-" + strconv.Itoa(ch.CardVersion),
+		AskLost: c.Query("lost") == "ask" && ch.Status == models.CardActive, LostDone: c.Query("lost") == "done"}
 	return h.Page(c, fiber.StatusOK, "portal/card", "", h.view(c, ch.Name, d))
 }
 
@@ -62,4 +66,19 @@ func (h handler) cardPNG(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "private, max-age=86400")
 	c.Set(fiber.HeaderETag, imgs.ETag(ch.CardNo, ch.CardVersion))
 	return c.Send(png)
+}
+
+// cardLost reports the child's card lost from the parent's phone: it is
+// frozen at once (no QR shown, the kiosk and the desk refuse it) until the
+// desk issues a new one or lifts the report. Repeating it changes nothing.
+func (h handler) cardLost(c *fiber.Ctx) error {
+	s, err := h.childLoad(c, "card", "")
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	if _, err := models.FreezeCard(c.UserContext(), h.DB, h.Now(), p.Actor(c.IP()), s.Child.ID); err != nil {
+		return err
+	}
+	return render.Redirect(c, "/portal/kids/"+strconv.FormatInt(s.Child.ID, 10)+"/card?lost=done")
 }

@@ -33,6 +33,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	r.Get("/manifest.webmanifest", h.manifest)
 	r.Get("/icons/:name", h.icon)
 	r.Get("/login", h.loginShow)
+	r.Get("/privacy-policy", h.privacyPolicy) // issue 17: the policy the login asks consent to
 	r.Post("/login/code", h.codeSend)
 	r.Post("/login", h.loginCode)
 	r.Post("/login/password", h.loginPassword)
@@ -45,6 +46,7 @@ func Register(r fiber.Router, d *render.Deps) {
 	a.Get("/kids/:id", h.childShow)
 	a.Get("/kids/:id/card", h.cardShow)
 	a.Get("/kids/:id/card.png", h.cardPNG)
+	a.Post("/kids/:id/card/lost", h.cardLost) // issue 17: a parent reports the card lost
 	a.Get("/kids/:id/history", h.historyList)
 	a.Get("/kids/:id/coupons", h.couponList)
 	a.Get("/kids/:id/stamps", h.stampList)

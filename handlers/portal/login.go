@@ -45,6 +45,9 @@ func (h handler) loginShow(c *fiber.Ctx) error {
 func (h handler) codeSend(c *fiber.Ctx) error {
 	phone := c.FormValue("phone")
 	d := loginData{Phone: phone, Next: c.FormValue("next")}
+	if refused := h.needConsent(c); refused != nil {
+		return h.loginPage(c, fiber.StatusUnprocessableEntity, d, *refused)
+	}
 	sent, err := models.RequestOTP(c.UserContext(), h.DB, h.Now(), h.Secret, phone, c.IP())
 	if err != nil {
 		status, msg, fields, ok := h.refusal(c, err)
@@ -85,6 +88,9 @@ func (h handler) loginCode(c *fiber.Ctx) error {
 // loginPassword logs in with the password the parent set.
 func (h handler) loginPassword(c *fiber.Ctx) error {
 	phone := c.FormValue("phone")
+	if refused := h.needConsent(c); refused != nil {
+		return h.loginPage(c, fiber.StatusUnprocessableEntity, loginData{Phone: phone, Next: c.FormValue("next"), Password: true}, *refused)
+	}
 	s, err := models.LoginWithPassword(c.UserContext(), h.DB, h.Now(), phone, c.FormValue("password"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		status, msg, fields, ok := h.refusal(c, err)
@@ -107,4 +113,21 @@ func (h handler) logout(c *fiber.Ctx) error {
 	}
 	h.clearCookie(c)
 	return render.Redirect(c, "/portal/login?ok=logout")
+}
+
+// needConsent refuses a login form that showed the privacy-policy box
+// (consent_shown) without it ticked: a parent agrees to the policy before a
+// code is texted or a session starts, as Chinese users expect (PIPL). Forms
+// that do not show the box (scripts, older clients) are not asked.
+func (h handler) needConsent(c *fiber.Ctx) *render.View {
+	if c.FormValue("consent_shown") != "1" || c.FormValue("agree") == "1" {
+		return nil
+	}
+	return &render.View{Flash: h.T(c, "desk.consent_required"), FlashKind: "error",
+		Errors: map[string]string{"agree": h.T(c, "desk.consent_required")}}
+}
+
+// privacyPolicy is the public privacy policy the login page links to.
+func (h handler) privacyPolicy(c *fiber.Ctx) error {
+	return h.Page(c, fiber.StatusOK, "portal/policy", "", render.View{Title: h.T(c, "desk.policy_title")})
 }

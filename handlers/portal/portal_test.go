@@ -230,6 +230,7 @@ func TestPortalOtherFamilyIs404(t *testing.T) {
 			{"GET", "/portal/kids/:id", "/portal/kids/" + b},
 			{"GET", "/portal/kids/:id/card", "/portal/kids/" + b + "/card"},
 			{"GET", "/portal/kids/:id/card.png", "/portal/kids/" + b + "/card.png"},
+			{"POST", "/portal/kids/:id/card/lost", "/portal/kids/" + b + "/card/lost"},
 			{"GET", "/portal/kids/:id/history", "/portal/kids/" + b + "/history"},
 			{"GET", "/portal/kids/:id/coupons", "/portal/kids/" + b + "/coupons"},
 			{"GET", "/portal/kids/:id/stamps", "/portal/kids/" + b + "/stamps"},
