@@ -81,6 +81,7 @@ func TestBrowserMemberTimelineAdjustAndPortalContact(t *testing.T) {
 	// 2. The parent's phone: the statement, then a new phone number.
 	parent := apptest.Page(t, b.MustIncognito(), base+"/portal/", 390, 844)
 	parent.MustElement("#phone").MustInput(s.phone)
+	parent.MustElement("#agree").MustClick() // the privacy-policy consent the login asks for
 	apptest.ClickAndWait(t, parent, `form[action="/portal/login/code"] button[type=submit]`)
 	parent.MustElement("#code").MustInput(s.a.OTP(t, s.phone))
 	apptest.ClickAndWait(t, parent, `form[action="/portal/login"] button[type=submit]`)
