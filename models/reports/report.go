@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -22,6 +23,8 @@ type CampusLiabilities struct {
 type Report struct {
 	Period      Period
 	Members     Members
+	Activity    Activity
+	Cohorts     []Cohort
 	Liabilities []CampusLiabilities
 	LiabTotal   Liabilities
 	Money       *Money
@@ -49,7 +52,13 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 	for _, c := range cs {
 		r.CampusName[c.ID] = c.Name
 	}
-	if r.Members, err = MembersFor(ctx, db, p.CampusIDs); err != nil {
+	if r.Members, err = MembersFiltered(ctx, db, p.CampusIDs, p.Filter); err != nil {
+		return nil, err
+	}
+	if r.Activity, err = ActivityFor(ctx, db, p, p.Filter); err != nil {
+		return nil, err
+	}
+	if r.Cohorts, err = CohortsFor(ctx, db, p, p.Filter); err != nil {
 		return nil, err
 	}
 	ls, err := LiabilitiesByCampus(ctx, db, p.CampusIDs)
@@ -121,6 +130,27 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 			}
 			put(name, a.Amount)
 		}
+	}
+	w.Gap()
+	put(label("reports.activity.title"))
+	put(label("reports.activity.new"), r.Activity.New)
+	put(label("reports.activity.active"), r.Activity.Active)
+	put(label("reports.activity.churned"), r.Activity.Churned)
+	if err := newSheet("reports.cohort.title"); err != nil {
+		return nil, err
+	}
+	put(label("reports.cohort.definition"))
+	head := []any{label("reports.cohort.month"), label("reports.cohort.size")}
+	for k := 0; k < CohortMonths; k++ {
+		head = append(head, fmt.Sprintf(label("reports.cohort.since"), k))
+	}
+	put(head...)
+	for _, c := range r.Cohorts {
+		row := []any{c.Month, c.Size}
+		for _, x := range c.Pct {
+			row = append(row, x)
+		}
+		put(row...)
 	}
 	if err := newSheet("reports.money.title"); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@
         grid: { left: 60, right: 20, top: 40, bottom: 30 },
         xAxis: { type: "category", data: d.labels }, yAxis: { type: "value" },
         series: (d.series || []).map(function (s) {
-          return { name: s.name, type: "bar", stack: d.kind === "stack" ? "all" : null, data: s.data, barMaxWidth: 40 };
+          return { name: s.name, type: d.kind === "line" ? "line" : "bar", stack: d.kind === "stack" ? "all" : null, data: s.data, barMaxWidth: 40 };
         }) };
     }
     chart.setOption(opt);
