@@ -182,11 +182,15 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 			life.Series[0].Data = append(life.Series[0].Data, float64(n))
 		}
 	}
-	renew := chart{Kind: "bar", Series: []chartSeries{{Name: h.T(c, "reports.renewal.rate")}}}
+	renew := chart{Kind: "bar", Series: []chartSeries{{Name: h.T(c, "reports.renewal.rate")}, {Name: h.T(c, "reports.renewal.fee_rate")}}}
 	for _, x := range rep.Renewals {
 		renew.Labels = append(renew.Labels, x.Name)
 		renew.Series[0].Data = append(renew.Series[0].Data, float64(x.Pct))
+		renew.Series[1].Data = append(renew.Series[1].Data, float64(x.FeePct))
 	}
+	groups := []fiber.Map{{"Title": "reports.renewal.by_class", "None": "reports.renewal.no_class", "Rows": rep.Renewal.ByClass},
+		{"Title": "reports.renewal.by_teacher", "None": "reports.renewal.no_teacher", "Rows": rep.Renewal.ByTeacher},
+		{"Title": "reports.renewal.by_campus", "None": "reports.renewal.no_class", "Rows": rep.Renewal.ByCampus}}
 	q := fmt.Sprintf("from=%s&to=%s&grain=%s&campus_id=%d", p.From.Format(time.DateOnly),
 		p.To.AddDate(0, 0, -1).Format(time.DateOnly), p.Grain, campus) + filterQuery(p.Filter)
 	scope := models.StaffCampusScope(render.User(c))
@@ -228,7 +232,7 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 		"Grains": reports.Grains, "MoneyChart": money.JSON(), "LifeChart": life.JSON(), "RenewChart": renew.JSON(),
 		"Grades": reportGrades(c, h, rep.Members.ByGrade), "Filter": p.Filter, "Classes": classes, "Courses": crs,
 		"GradeOpts": gradeOpts, "Tiers": models.TierOrder, "ActChart": act.JSON(), "CohortChart": cohort.JSON(),
-		"Since": sinceLabels(c, h)}})
+		"Since": sinceLabels(c, h), "RenewGroups": groups}})
 }
 
 // sinceLabels heads the cohort table's columns: 当月, 第1月 …

@@ -29,6 +29,7 @@ type Report struct {
 	LiabTotal   Liabilities
 	Money       *Money
 	Renewals    []RenewalLine
+	Renewal     Renewals
 	Service     *Service
 	CampusName  map[int64]string
 }
@@ -38,8 +39,10 @@ type Report struct {
 // lesson of it (models/courses.Renewals).
 type RenewalLine struct {
 	courses.RenewalRow
-	Campus string
-	Pct    int64
+	Campus   string
+	Pct      int64
+	Finished int64 // attended, did not renew, hold no hours of the course
+	FeePct   int64 // 续费率 = renewed / (renewed + finished)
 }
 
 // Build reads every section of the report.
@@ -72,13 +75,11 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 	if r.Money, err = MoneyFor(ctx, db, p); err != nil {
 		return nil, err
 	}
-	rows, err := courses.Renewals(ctx, db, p.CampusIDs, p.From, p.To, p.Loc)
+	rows, err := renewalStudents(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range rows {
-		r.Renewals = append(r.Renewals, RenewalLine{RenewalRow: x, Campus: r.CampusName[x.CampusID], Pct: Pct(x.Renewed, x.Students)})
-	}
+	r.Renewals, r.Renewal = renewalsFor(rows, r.CampusName)
 	if r.Service, err = ServiceFor(ctx, db, p); err != nil {
 		return nil, err
 	}
@@ -186,9 +187,30 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 		return nil, err
 	}
 	put(label("reports.renewal.definition"))
-	put(label("reports.campus"), label("reports.renewal.course"), label("reports.renewal.students"), label("reports.renewal.renewed"), label("reports.renewal.rate"))
+	put(label("reports.renewal.fee_definition"))
+	put(label("reports.campus"), label("reports.renewal.course"), label("reports.renewal.students"), label("reports.renewal.renewed"),
+		label("reports.renewal.rate"), label("reports.renewal.finished"), label("reports.renewal.fee_rate"))
 	for _, x := range r.Renewals {
-		put(x.Campus, x.Name, x.Students, x.Renewed, x.Pct)
+		put(x.Campus, x.Name, x.Students, x.Renewed, x.Pct, x.Finished, x.FeePct)
+	}
+	t := r.Renewal.Total
+	put(label("reports.total"), "", t.Students, t.Renewed, t.Pct(), t.Finished, t.FeePct())
+	for _, g := range []struct {
+		title, none string
+		rows        []RenewalGroup
+	}{{"reports.renewal.by_class", "reports.renewal.no_class", r.Renewal.ByClass},
+		{"reports.renewal.by_teacher", "reports.renewal.no_teacher", r.Renewal.ByTeacher},
+		{"reports.renewal.by_campus", "", r.Renewal.ByCampus}} {
+		w.Gap()
+		put(label(g.title), "", label("reports.renewal.students"), label("reports.renewal.renewed"),
+			label("reports.renewal.rate"), label("reports.renewal.finished"), label("reports.renewal.fee_rate"))
+		for _, x := range g.rows {
+			name := x.Name
+			if name == "" && g.none != "" {
+				name = label(g.none)
+			}
+			put(name, "", x.Students, x.Renewed, x.Pct(), x.Finished, x.FeePct())
+		}
 	}
 	if err := newSheet("reports.service.title"); err != nil {
 		return nil, err
