@@ -232,7 +232,7 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 		"Grains": reports.Grains, "MoneyChart": money.JSON(), "LifeChart": life.JSON(), "RenewChart": renew.JSON(),
 		"Grades": reportGrades(c, h, rep.Members.ByGrade), "Filter": p.Filter, "Classes": classes, "Courses": crs,
 		"GradeOpts": gradeOpts, "Tiers": models.TierOrder, "ActChart": act.JSON(), "CohortChart": cohort.JSON(),
-		"Since": sinceLabels(c, h), "RenewGroups": groups}})
+		"Since": sinceLabels(c, h), "RenewGroups": groups, "Print": c.Query("print") == "1"}})
 }
 
 // sinceLabels heads the cohort table's columns: 当月, 第1月 …

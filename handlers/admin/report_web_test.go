@@ -81,6 +81,14 @@ func TestReportsPageAndExport(t *testing.T) {
 			t.Errorf("reports page lacks %q", want)
 		}
 	}
+	// The 打印 link opens the same report in print mode (no inline script:
+	// reports.js reads the marker).
+	if !strings.Contains(body, `id="report-print"`) || !strings.Contains(body, "print=1") || strings.Contains(body, "data-autoprint") {
+		t.Error("the print link is missing or the page prints unasked")
+	}
+	if _, pb := mgr.Get("/admin/reports?print=1"); !strings.Contains(pb, `data-autoprint="1"`) || !strings.Contains(pb, `id="members-total">2<`) {
+		t.Error("print mode lacks its marker or the figures")
+	}
 	// The filters narrow the member sections and ride into the export link.
 	_, body = mgr.Get("/admin/reports?tier=gold")
 	if !strings.Contains(body, `id="members-total">0<`) || !strings.Contains(body, `id="act-new">0<`) ||

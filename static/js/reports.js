@@ -34,5 +34,9 @@
     Array.prototype.forEach.call(document.querySelectorAll(".report-chart, .spark"), function (el) {
       try { draw(el, JSON.parse(el.getAttribute("data-inline"))); } catch (e) { /* the table beside it stays */ }
     });
+    // ?print=1 (the 打印 link) opens the print dialog once the charts are drawn.
+    if (document.querySelector("[data-autoprint]") && window.print) {
+      window.setTimeout(function () { window.print(); }, 300);
+    }
   });
 })();
