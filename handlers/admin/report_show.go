@@ -188,6 +188,23 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 		renew.Series[0].Data = append(renew.Series[0].Data, float64(x.Pct))
 		renew.Series[1].Data = append(renew.Series[1].Data, float64(x.FeePct))
 	}
+	lo := rep.Loyalty
+	loy := chart{Kind: "bar", Labels: []string{h.T(c, "reports.loyalty.buyers"), h.T(c, "reports.loyalty.repeat"),
+		h.T(c, "reports.loyalty.coupons_issued"), h.T(c, "reports.loyalty.coupons_used"), h.T(c, "reports.loyalty.rewards"), h.T(c, "reports.loyalty.stamps")},
+		Series: []chartSeries{{Name: h.T(c, "reports.count"), Data: []float64{float64(lo.Buyers), float64(lo.RepeatBuyers),
+			float64(lo.CouponsIssued), float64(lo.CouponsUsed), float64(lo.RewardsHanded), float64(lo.StampsComplete)}}}}
+	type refGrade struct {
+		Name               string
+		Invited, Paid, Pct int64
+	}
+	var refGrades []refGrade
+	for _, g := range lo.Referrals {
+		name := h.T(c, "reports.loyalty.no_grade")
+		if g.Grade != "" {
+			name = gradeName(c, h, g.Grade)
+		}
+		refGrades = append(refGrades, refGrade{name, g.Invited, g.Paid, g.Pct()})
+	}
 	groups := []fiber.Map{{"Title": "reports.renewal.by_class", "None": "reports.renewal.no_class", "Rows": rep.Renewal.ByClass},
 		{"Title": "reports.renewal.by_teacher", "None": "reports.renewal.no_teacher", "Rows": rep.Renewal.ByTeacher},
 		{"Title": "reports.renewal.by_campus", "None": "reports.renewal.no_class", "Rows": rep.Renewal.ByCampus}}
@@ -232,7 +249,7 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 		"Grains": reports.Grains, "MoneyChart": money.JSON(), "LifeChart": life.JSON(), "RenewChart": renew.JSON(),
 		"Grades": reportGrades(c, h, rep.Members.ByGrade), "Filter": p.Filter, "Classes": classes, "Courses": crs,
 		"GradeOpts": gradeOpts, "Tiers": models.TierOrder, "ActChart": act.JSON(), "CohortChart": cohort.JSON(),
-		"Since": sinceLabels(c, h), "RenewGroups": groups, "Print": c.Query("print") == "1"}})
+		"Since": sinceLabels(c, h), "RenewGroups": groups, "Print": c.Query("print") == "1", "LoyChart": loy.JSON(), "RefGrades": refGrades}})
 }
 
 // sinceLabels heads the cohort table's columns: 当月, 第1月 …

@@ -76,7 +76,7 @@ func TestReportsPageAndExport(t *testing.T) {
 	}
 	// Activity: both children are new, one bought (active); the cohort of
 	// this month holds two, half of them seen in their first month.
-	for _, want := range []string{`id="act-new">2<`, `id="act-active">1<`, `id="act-churned">0<`, `<td class="num">2</td><td class="num">50%</td>`} {
+	for _, want := range []string{`id="act-new">2<`, `id="act-active">1<`, `id="act-churned">0<`, `<td class="num">2</td><td class="num">50%</td>`, `id="loy-per-buyer">¥88.00<`, `id="loy-repeat">0%<`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("reports page lacks %q", want)
 		}
@@ -145,6 +145,10 @@ func TestReportsPageAndExport(t *testing.T) {
 	coh, err := f.GetRows("按建档月份的留存")
 	if err != nil || len(coh) < 3 || coh[len(coh)-1][1] != "2" || coh[len(coh)-1][2] != "50" {
 		t.Fatalf("export cohorts %v %v", coh, err)
+	}
+	loy, err := f.GetRows("忠诚度")
+	if err != nil || len(loy) < 3 || loy[0][0] != "消费会员" || loy[0][1] != "1" || loy[2][1] != "88" {
+		t.Fatalf("export loyalty %v %v, the page says 1 buyer paying ¥88.00 on average", loy, err)
 	}
 	liab, err := f.GetRows("负债（预收）")
 	if err != nil || len(liab) != 3 || liab[2][2] != "1234.56" {

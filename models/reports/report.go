@@ -31,6 +31,7 @@ type Report struct {
 	Renewals    []RenewalLine
 	Renewal     Renewals
 	Service     *Service
+	Loyalty     *Loyalty
 	CampusName  map[int64]string
 }
 
@@ -80,6 +81,9 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 		return nil, err
 	}
 	r.Renewals, r.Renewal = renewalsFor(rows, r.CampusName)
+	if r.Loyalty, err = LoyaltyFor(ctx, db, p); err != nil {
+		return nil, err
+	}
 	if r.Service, err = ServiceFor(ctx, db, p); err != nil {
 		return nil, err
 	}
@@ -211,6 +215,28 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 			}
 			put(name, "", x.Students, x.Renewed, x.Pct(), x.Finished, x.FeePct())
 		}
+	}
+	if err := newSheet("reports.loyalty.title"); err != nil {
+		return nil, err
+	}
+	lo := r.Loyalty
+	put(label("reports.loyalty.buyers"), lo.Buyers)
+	put(label("reports.loyalty.repeat"), lo.RepeatBuyers, lo.RepeatPct())
+	put(label("reports.loyalty.per_buyer"), yuan(lo.PerBuyer()))
+	put(label("reports.loyalty.coupons_issued"), lo.CouponsIssued)
+	put(label("reports.loyalty.coupons_used"), lo.CouponsUsed)
+	put(label("reports.loyalty.coupon_cost"), yuan(lo.CouponCost))
+	put(label("reports.loyalty.coupon_sales"), yuan(lo.CouponSales))
+	put(label("reports.loyalty.rewards"), lo.RewardsHanded, lo.RewardPoints)
+	put(label("reports.loyalty.stamps"), lo.StampsComplete)
+	w.Gap()
+	put(label("reports.loyalty.referrals"), label("reports.loyalty.invited"), label("reports.loyalty.ref_paid"), label("reports.loyalty.ref_rate"))
+	for _, g := range lo.Referrals {
+		name := g.Grade
+		if name == "" {
+			name = label("reports.loyalty.no_grade")
+		}
+		put(name, g.Invited, g.Paid, g.Pct())
 	}
 	if err := newSheet("reports.service.title"); err != nil {
 		return nil, err
