@@ -62,6 +62,10 @@ func TestBrowserReports(t *testing.T) {
 	apptest.Shot(t, mgr, "reports-1280-3-by-month")
 	mgr.MustElement("#renewal").MustScrollIntoView()
 	apptest.Shot(t, mgr, "reports-1280-4-renewal-service")
+	for _, sec := range []string{"activity", "cohort", "loyalty"} {
+		mgr.MustElement("#" + sec).MustScrollIntoView()
+		apptest.Shot(t, mgr, "reports-1280-7-"+sec)
+	}
 
 	// The audit log reads in words; routine views behind the checkbox.
 	goTo(mgr, base+"/admin/audit")

@@ -4,13 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"net/url"
+	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"starcard/handlers/render"
 	"starcard/models"
+	"starcard/models/courses"
 	"starcard/models/reports"
 )
 
@@ -64,7 +68,70 @@ func (h handler) reportPeriod(c *fiber.Ctx) (reports.Period, int64, error) {
 		}
 		p.CampusIDs, campus = []int64{id}, id
 	}
+	f, err := reportFilter(c)
+	if err != nil {
+		return p, 0, err
+	}
+	p.Filter = f
 	return p, campus, nil
+}
+
+// reportFilter reads class_id, course_id, grade and tier. The member
+// sections apply them within the viewer's campuses, so another campus's
+// class or course simply matches nobody.
+func reportFilter(c *fiber.Ctx) (reports.Filter, error) {
+	var f reports.Filter
+	bad := map[string]string{}
+	for _, x := range []struct {
+		name string
+		dst  *int64
+	}{{"class_id", &f.ClassID}, {"course_id", &f.CourseID}} {
+		if q := c.Query(x.name); q != "" && q != "0" {
+			id, err := strconv.ParseInt(q, 10, 64)
+			if err != nil || id <= 0 {
+				bad[x.name] = "reports.err.bad_filter"
+				continue
+			}
+			*x.dst = id
+		}
+	}
+	if t := c.Query("tier"); t != "" {
+		if !slices.Contains(models.TierOrder, t) {
+			bad["tier"] = "reports.err.bad_filter"
+		}
+		f.Tier = t
+	}
+	if g := c.Query("grade"); g != "" {
+		if utf8.RuneCountInString(g) > 32 {
+			bad["grade"] = "reports.err.bad_filter"
+		}
+		f.Grade = g
+	}
+	if len(bad) > 0 {
+		return f, models.Invalid(bad)
+	}
+	return f, nil
+}
+
+// filterQuery is the filter as query parameters for the export link.
+func filterQuery(f reports.Filter) string {
+	v := url.Values{}
+	if f.ClassID > 0 {
+		v.Set("class_id", strconv.FormatInt(f.ClassID, 10))
+	}
+	if f.CourseID > 0 {
+		v.Set("course_id", strconv.FormatInt(f.CourseID, 10))
+	}
+	if f.Grade != "" {
+		v.Set("grade", f.Grade)
+	}
+	if f.Tier != "" {
+		v.Set("tier", f.Tier)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "&" + v.Encode()
 }
 
 // chart is what static/js/reports.js draws: categories and named series.
@@ -115,42 +182,108 @@ func (h handler) reportShow(c *fiber.Ctx) error {
 			life.Series[0].Data = append(life.Series[0].Data, float64(n))
 		}
 	}
-	renew := chart{Kind: "bar", Series: []chartSeries{{Name: h.T(c, "reports.renewal.rate")}}}
+	renew := chart{Kind: "bar", Series: []chartSeries{{Name: h.T(c, "reports.renewal.rate")}, {Name: h.T(c, "reports.renewal.fee_rate")}}}
 	for _, x := range rep.Renewals {
 		renew.Labels = append(renew.Labels, x.Name)
 		renew.Series[0].Data = append(renew.Series[0].Data, float64(x.Pct))
+		renew.Series[1].Data = append(renew.Series[1].Data, float64(x.FeePct))
 	}
+	lo := rep.Loyalty
+	loy := chart{Kind: "bar", Labels: []string{h.T(c, "reports.loyalty.buyers"), h.T(c, "reports.loyalty.repeat"),
+		h.T(c, "reports.loyalty.coupons_issued"), h.T(c, "reports.loyalty.coupons_used"), h.T(c, "reports.loyalty.rewards"), h.T(c, "reports.loyalty.stamps")},
+		Series: []chartSeries{{Name: h.T(c, "reports.count"), Data: []float64{float64(lo.Buyers), float64(lo.RepeatBuyers),
+			float64(lo.CouponsIssued), float64(lo.CouponsUsed), float64(lo.RewardsHanded), float64(lo.StampsComplete)}}}}
+	type refGrade struct {
+		Name               string
+		Invited, Paid, Pct int64
+	}
+	var refGrades []refGrade
+	for _, g := range lo.Referrals {
+		name := h.T(c, "reports.loyalty.no_grade")
+		if g.Grade != "" {
+			name = gradeName(c, h, g.Grade)
+		}
+		refGrades = append(refGrades, refGrade{name, g.Invited, g.Paid, g.Pct()})
+	}
+	groups := []fiber.Map{{"Title": "reports.renewal.by_class", "None": "reports.renewal.no_class", "Rows": rep.Renewal.ByClass},
+		{"Title": "reports.renewal.by_teacher", "None": "reports.renewal.no_teacher", "Rows": rep.Renewal.ByTeacher},
+		{"Title": "reports.renewal.by_campus", "None": "reports.renewal.no_class", "Rows": rep.Renewal.ByCampus}}
 	q := fmt.Sprintf("from=%s&to=%s&grain=%s&campus_id=%d", p.From.Format(time.DateOnly),
-		p.To.AddDate(0, 0, -1).Format(time.DateOnly), p.Grain, campus)
+		p.To.AddDate(0, 0, -1).Format(time.DateOnly), p.Grain, campus) + filterQuery(p.Filter)
+	scope := models.StaffCampusScope(render.User(c))
+	classes, err := models.ListClasses(ctx, h.DB.R, scope)
+	if err != nil {
+		return err
+	}
+	crs, err := courses.ListCourses(ctx, h.DB.R, scope)
+	if err != nil {
+		return err
+	}
+	codes, err := reports.GradeCodes(ctx, h.DB.R, scope)
+	if err != nil {
+		return err
+	}
+	var gradeOpts []reportGrade
+	for _, code := range codes {
+		gradeOpts = append(gradeOpts, reportGrade{Name: gradeName(c, h, code), Code: code})
+	}
+	act := chart{Kind: "bar", Labels: []string{h.T(c, "reports.activity.new"), h.T(c, "reports.activity.active"), h.T(c, "reports.activity.churned")},
+		Series: []chartSeries{{Name: h.T(c, "reports.count"), Data: []float64{float64(rep.Activity.New), float64(rep.Activity.Active), float64(rep.Activity.Churned)}}}}
+	cohort := chart{Kind: "line"}
+	for k := 0; k < reports.CohortMonths; k++ {
+		cohort.Labels = append(cohort.Labels, fmt.Sprintf(h.T(c, "reports.cohort.since"), k))
+	}
+	for _, x := range rep.Cohorts {
+		if x.Size == 0 {
+			continue
+		}
+		s := chartSeries{Name: x.Month}
+		for _, v := range x.Pct {
+			s.Data = append(s.Data, float64(v))
+		}
+		cohort.Series = append(cohort.Series, s)
+	}
 	return h.Page(c, fiber.StatusOK, "admin/reports", "", render.View{Title: h.T(c, "reports.title"), D: fiber.Map{
 		"R": rep, "Campuses": choices, "Campus": campus, "Query": template.URL(q), // built from parsed dates and ints
 		"From": p.From.Format(time.DateOnly), "To": p.To.AddDate(0, 0, -1).Format(time.DateOnly), "Grain": p.Grain,
 		"Grains": reports.Grains, "MoneyChart": money.JSON(), "LifeChart": life.JSON(), "RenewChart": renew.JSON(),
-		"Grades": reportGrades(c, h, rep.Members.ByGrade)}})
+		"Grades": reportGrades(c, h, rep.Members.ByGrade), "Filter": p.Filter, "Classes": classes, "Courses": crs,
+		"GradeOpts": gradeOpts, "Tiers": models.TierOrder, "ActChart": act.JSON(), "CohortChart": cohort.JSON(),
+		"Since": sinceLabels(c, h), "RenewGroups": groups, "Print": c.Query("print") == "1", "LoyChart": loy.JSON(), "RefGrades": refGrades}})
+}
+
+// sinceLabels heads the cohort table's columns: 当月, 第1月 …
+func sinceLabels(c *fiber.Ctx, h handler) []string {
+	out := make([]string, reports.CohortMonths)
+	for k := range out {
+		out[k] = fmt.Sprintf(h.T(c, "reports.cohort.since"), k)
+	}
+	return out
 }
 
 // reportGrade is a grade's translated name and count.
 type reportGrade struct {
 	Name string
 	N    int64
+	Code string
 }
 
 func reportGrades(c *fiber.Ctx, h handler, m map[string]int64) []reportGrade {
 	var out []reportGrade
 	for _, code := range []string{"key", "watch", "general", "A", "B", "C", "D"} {
 		if n, ok := m[code]; ok {
-			out = append(out, reportGrade{gradeName(c, h, code), n})
+			out = append(out, reportGrade{Name: gradeName(c, h, code), N: n})
 		}
 	}
 	for code, n := range m {
 		switch code {
 		case "key", "watch", "general", "A", "B", "C", "D", reports.UngradedKey:
 		default:
-			out = append(out, reportGrade{code, n})
+			out = append(out, reportGrade{Name: code, N: n})
 		}
 	}
 	if n, ok := m[reports.UngradedKey]; ok {
-		out = append(out, reportGrade{gradeName(c, h, reports.UngradedKey), n})
+		out = append(out, reportGrade{Name: gradeName(c, h, reports.UngradedKey), N: n})
 	}
 	return out
 }

@@ -74,6 +74,32 @@ func TestReportsPageAndExport(t *testing.T) {
 	if strings.Contains(body, "¥999.00") || strings.Contains(body, "滨江校区") {
 		t.Error("the manager sees another campus's money")
 	}
+	// Activity: both children are new, one bought (active); the cohort of
+	// this month holds two, half of them seen in their first month.
+	for _, want := range []string{`id="act-new">2<`, `id="act-active">1<`, `id="act-churned">0<`, `<td class="num">2</td><td class="num">50%</td>`, `id="loy-per-buyer">¥88.00<`, `id="loy-repeat">0%<`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("reports page lacks %q", want)
+		}
+	}
+	// The 打印 link opens the same report in print mode (no inline script:
+	// reports.js reads the marker).
+	if !strings.Contains(body, `id="report-print"`) || !strings.Contains(body, "print=1") || strings.Contains(body, "data-autoprint") {
+		t.Error("the print link is missing or the page prints unasked")
+	}
+	if _, pb := mgr.Get("/admin/reports?print=1"); !strings.Contains(pb, `data-autoprint="1"`) || !strings.Contains(pb, `id="members-total">2<`) {
+		t.Error("print mode lacks its marker or the figures")
+	}
+	// The filters narrow the member sections and ride into the export link.
+	_, body = mgr.Get("/admin/reports?tier=gold")
+	if !strings.Contains(body, `id="members-total">0<`) || !strings.Contains(body, `id="act-new">0<`) ||
+		!strings.Contains(body, `/admin/reports.xlsx?`) || !strings.Contains(body, `&amp;tier=gold`) {
+		t.Error("the tier filter does not narrow the members or is not carried into the export")
+	}
+	for _, bad := range []string{"tier=diamond", "class_id=x", "course_id=-3"} {
+		if resp, _ := mgr.Get("/admin/reports?" + bad); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d, want 422", bad, resp.StatusCode)
+		}
+	}
 	resp, body = mgr.Get(fmt.Sprintf("/admin/reports?campus_id=%d", w.riv))
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("another campus: %d", resp.StatusCode)
@@ -102,6 +128,27 @@ func TestReportsPageAndExport(t *testing.T) {
 	}
 	if len(total) < 8 || total[1] != "88" || total[3] != "1234.56" || total[6] != "0" {
 		t.Fatalf("export totals %v, the page says ¥88.00 sales and ¥1,234.56 top-ups", total)
+	}
+	mem, err := f.GetRows("会员")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string]string{}
+	for _, r := range mem {
+		if len(r) > 1 {
+			acts[r[0]] = r[1]
+		}
+	}
+	if acts["新增会员"] != "2" || acts["活跃会员"] != "1" || acts["流失会员"] != "0" {
+		t.Fatalf("export activity %v, the page says 2 new, 1 active, 0 churned", acts)
+	}
+	coh, err := f.GetRows("按建档月份的留存")
+	if err != nil || len(coh) < 3 || coh[len(coh)-1][1] != "2" || coh[len(coh)-1][2] != "50" {
+		t.Fatalf("export cohorts %v %v", coh, err)
+	}
+	loy, err := f.GetRows("忠诚度")
+	if err != nil || len(loy) < 3 || loy[0][0] != "消费会员" || loy[0][1] != "1" || loy[2][1] != "88" {
+		t.Fatalf("export loyalty %v %v, the page says 1 buyer paying ¥88.00 on average", loy, err)
 	}
 	liab, err := f.GetRows("负债（预收）")
 	if err != nil || len(liab) != 3 || liab[2][2] != "1234.56" {

@@ -26,6 +26,7 @@ type Period struct {
 	CampusIDs []int64
 	Grain     string
 	Loc       *time.Location
+	Filter    Filter // narrows the member sections
 }
 
 // bucket names the bucket of t: 2026-12-01, the Monday of its week, or 2026-12.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -22,11 +23,15 @@ type CampusLiabilities struct {
 type Report struct {
 	Period      Period
 	Members     Members
+	Activity    Activity
+	Cohorts     []Cohort
 	Liabilities []CampusLiabilities
 	LiabTotal   Liabilities
 	Money       *Money
 	Renewals    []RenewalLine
+	Renewal     Renewals
 	Service     *Service
+	Loyalty     *Loyalty
 	CampusName  map[int64]string
 }
 
@@ -35,8 +40,10 @@ type Report struct {
 // lesson of it (models/courses.Renewals).
 type RenewalLine struct {
 	courses.RenewalRow
-	Campus string
-	Pct    int64
+	Campus   string
+	Pct      int64
+	Finished int64 // attended, did not renew, hold no hours of the course
+	FeePct   int64 // 续费率 = renewed / (renewed + finished)
 }
 
 // Build reads every section of the report.
@@ -49,7 +56,13 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 	for _, c := range cs {
 		r.CampusName[c.ID] = c.Name
 	}
-	if r.Members, err = MembersFor(ctx, db, p.CampusIDs); err != nil {
+	if r.Members, err = MembersFiltered(ctx, db, p.CampusIDs, p.Filter); err != nil {
+		return nil, err
+	}
+	if r.Activity, err = ActivityFor(ctx, db, p, p.Filter); err != nil {
+		return nil, err
+	}
+	if r.Cohorts, err = CohortsFor(ctx, db, p, p.Filter); err != nil {
 		return nil, err
 	}
 	ls, err := LiabilitiesByCampus(ctx, db, p.CampusIDs)
@@ -63,12 +76,13 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 	if r.Money, err = MoneyFor(ctx, db, p); err != nil {
 		return nil, err
 	}
-	rows, err := courses.Renewals(ctx, db, p.CampusIDs, p.From, p.To, p.Loc)
+	rows, err := renewalStudents(ctx, db, p)
 	if err != nil {
 		return nil, err
 	}
-	for _, x := range rows {
-		r.Renewals = append(r.Renewals, RenewalLine{RenewalRow: x, Campus: r.CampusName[x.CampusID], Pct: Pct(x.Renewed, x.Students)})
+	r.Renewals, r.Renewal = renewalsFor(rows, r.CampusName)
+	if r.Loyalty, err = LoyaltyFor(ctx, db, p); err != nil {
+		return nil, err
 	}
 	if r.Service, err = ServiceFor(ctx, db, p); err != nil {
 		return nil, err
@@ -122,6 +136,27 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 			put(name, a.Amount)
 		}
 	}
+	w.Gap()
+	put(label("reports.activity.title"))
+	put(label("reports.activity.new"), r.Activity.New)
+	put(label("reports.activity.active"), r.Activity.Active)
+	put(label("reports.activity.churned"), r.Activity.Churned)
+	if err := newSheet("reports.cohort.title"); err != nil {
+		return nil, err
+	}
+	put(label("reports.cohort.definition"))
+	head := []any{label("reports.cohort.month"), label("reports.cohort.size")}
+	for k := 0; k < CohortMonths; k++ {
+		head = append(head, fmt.Sprintf(label("reports.cohort.since"), k))
+	}
+	put(head...)
+	for _, c := range r.Cohorts {
+		row := []any{c.Month, c.Size}
+		for _, x := range c.Pct {
+			row = append(row, x)
+		}
+		put(row...)
+	}
 	if err := newSheet("reports.money.title"); err != nil {
 		return nil, err
 	}
@@ -156,9 +191,52 @@ func (r *Report) XLSX(label func(id string) string) ([]byte, error) {
 		return nil, err
 	}
 	put(label("reports.renewal.definition"))
-	put(label("reports.campus"), label("reports.renewal.course"), label("reports.renewal.students"), label("reports.renewal.renewed"), label("reports.renewal.rate"))
+	put(label("reports.renewal.fee_definition"))
+	put(label("reports.campus"), label("reports.renewal.course"), label("reports.renewal.students"), label("reports.renewal.renewed"),
+		label("reports.renewal.rate"), label("reports.renewal.finished"), label("reports.renewal.fee_rate"))
 	for _, x := range r.Renewals {
-		put(x.Campus, x.Name, x.Students, x.Renewed, x.Pct)
+		put(x.Campus, x.Name, x.Students, x.Renewed, x.Pct, x.Finished, x.FeePct)
+	}
+	t := r.Renewal.Total
+	put(label("reports.total"), "", t.Students, t.Renewed, t.Pct(), t.Finished, t.FeePct())
+	for _, g := range []struct {
+		title, none string
+		rows        []RenewalGroup
+	}{{"reports.renewal.by_class", "reports.renewal.no_class", r.Renewal.ByClass},
+		{"reports.renewal.by_teacher", "reports.renewal.no_teacher", r.Renewal.ByTeacher},
+		{"reports.renewal.by_campus", "", r.Renewal.ByCampus}} {
+		w.Gap()
+		put(label(g.title), "", label("reports.renewal.students"), label("reports.renewal.renewed"),
+			label("reports.renewal.rate"), label("reports.renewal.finished"), label("reports.renewal.fee_rate"))
+		for _, x := range g.rows {
+			name := x.Name
+			if name == "" && g.none != "" {
+				name = label(g.none)
+			}
+			put(name, "", x.Students, x.Renewed, x.Pct(), x.Finished, x.FeePct())
+		}
+	}
+	if err := newSheet("reports.loyalty.title"); err != nil {
+		return nil, err
+	}
+	lo := r.Loyalty
+	put(label("reports.loyalty.buyers"), lo.Buyers)
+	put(label("reports.loyalty.repeat"), lo.RepeatBuyers, lo.RepeatPct())
+	put(label("reports.loyalty.per_buyer"), yuan(lo.PerBuyer()))
+	put(label("reports.loyalty.coupons_issued"), lo.CouponsIssued)
+	put(label("reports.loyalty.coupons_used"), lo.CouponsUsed)
+	put(label("reports.loyalty.coupon_cost"), yuan(lo.CouponCost))
+	put(label("reports.loyalty.coupon_sales"), yuan(lo.CouponSales))
+	put(label("reports.loyalty.rewards"), lo.RewardsHanded, lo.RewardPoints)
+	put(label("reports.loyalty.stamps"), lo.StampsComplete)
+	w.Gap()
+	put(label("reports.loyalty.referrals"), label("reports.loyalty.invited"), label("reports.loyalty.ref_paid"), label("reports.loyalty.ref_rate"))
+	for _, g := range lo.Referrals {
+		name := g.Grade
+		if name == "" {
+			name = label("reports.loyalty.no_grade")
+		}
+		put(name, g.Invited, g.Paid, g.Pct())
 	}
 	if err := newSheet("reports.service.title"); err != nil {
 		return nil, err

@@ -23,7 +23,7 @@
         grid: { left: 60, right: 20, top: 40, bottom: 30 },
         xAxis: { type: "category", data: d.labels }, yAxis: { type: "value" },
         series: (d.series || []).map(function (s) {
-          return { name: s.name, type: "bar", stack: d.kind === "stack" ? "all" : null, data: s.data, barMaxWidth: 40 };
+          return { name: s.name, type: d.kind === "line" ? "line" : "bar", stack: d.kind === "stack" ? "all" : null, data: s.data, barMaxWidth: 40 };
         }) };
     }
     chart.setOption(opt);
@@ -34,5 +34,9 @@
     Array.prototype.forEach.call(document.querySelectorAll(".report-chart, .spark"), function (el) {
       try { draw(el, JSON.parse(el.getAttribute("data-inline"))); } catch (e) { /* the table beside it stays */ }
     });
+    // ?print=1 (the 打印 link) opens the print dialog once the charts are drawn.
+    if (document.querySelector("[data-autoprint]") && window.print) {
+      window.setTimeout(function () { window.print(); }, 300);
+    }
   });
 })();

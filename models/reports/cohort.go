@@ -1,0 +1,188 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"starcard/models"
+)
+
+// Filter narrows the member sections of a report to a class, a course's
+// class list, a grade or a tier (zero values: no narrowing). The money,
+// liabilities and renewal sections are campus-wide summaries and ignore it.
+type Filter struct {
+	ClassID  int64
+	CourseID int64
+	Grade    string
+	Tier     string
+}
+
+// Empty reports whether the filter narrows nothing.
+func (f Filter) Empty() bool { return f == (Filter{}) }
+
+// where is the SQL condition (starting " AND") restricting members m to the
+// campuses and the filter.
+func (f Filter) where(campusIDs []int64) (string, []any) {
+	cond, args := campusFilter("m.campus_id", campusIDs)
+	if f.ClassID > 0 {
+		cond += " AND m.class_id = ?"
+		args = append(args, f.ClassID)
+	}
+	if f.CourseID > 0 {
+		cond += " AND EXISTS (SELECT 1 FROM course_members cm WHERE cm.member_id = m.id AND cm.course_id = ?)"
+		args = append(args, f.CourseID)
+	}
+	if f.Grade == UngradedKey {
+		cond += " AND m.grade = ''"
+	} else if f.Grade != "" {
+		cond += " AND m.grade = ?"
+		args = append(args, f.Grade)
+	}
+	if f.Tier != "" {
+		cond += " AND m.tier = ?"
+		args = append(args, f.Tier)
+	}
+	return cond, args
+}
+
+// Windows of the activity figures.
+const (
+	ActiveDays = 30 // active: checked in or bought within this many days of the period's end
+	ChurnDays  = 90 // churned: left, or neither within this many days
+)
+
+// Activity is the period's movement of members: children newly on file in
+// the period, active ones (checked in or bought in the ActiveDays up to the
+// period's end) and churned ones (lifecycle 流失, or on file for ChurnDays
+// and neither checked in nor bought in the ChurnDays up to the end;
+// prospects and graduates never count as churned).
+type Activity struct {
+	New     int64 `json:"new"`
+	Active  int64 `json:"active"`
+	Churned int64 `json:"churned"`
+}
+
+// seen is the SQL condition "member m checked in or bought in [?, ?)".
+const seen = `(EXISTS (SELECT 1 FROM checkins c WHERE c.member_id = m.id AND c.at >= ? AND c.at < ?)
+	OR EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = m.id AND p.at >= ? AND p.at < ?))`
+
+// ActivityFor counts new, active and churned members for the period.
+func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
+	var a Activity
+	cond, args := f.where(p.CampusIDs)
+	to := p.To.UTC()
+	q := db.WithContext(ctx)
+	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
+		append([]any{p.From.UTC(), to}, args...)...).Scan(&a.New).Error; err != nil {
+		return a, fmt.Errorf("reports: new members: %w", err)
+	}
+	act := to.AddDate(0, 0, -ActiveDays)
+	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.created_at < ?`+cond+` AND `+seen,
+		append(append([]any{to}, args...), act, to, act, to)...).Scan(&a.Active).Error; err != nil {
+		return a, fmt.Errorf("reports: active members: %w", err)
+	}
+	idle := to.AddDate(0, 0, -ChurnDays)
+	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at < ?`+cond+` AND (m.lifecycle = ?
+		OR (m.archived_at IS NULL AND m.lifecycle NOT IN (?, ?) AND m.created_at < ? AND NOT `+seen+`))`,
+		append(append([]any{to}, args...), models.LifecycleChurned, models.LifecycleProspect, models.LifecycleGraduated,
+			idle, idle, to, idle, to)...).Scan(&a.Churned).Error; err != nil {
+		return a, fmt.Errorf("reports: churned members: %w", err)
+	}
+	return a, nil
+}
+
+// CohortMonths is how many enrolment months the retention triangle shows.
+const CohortMonths = 6
+
+// Cohort is one enrolment month's row of the retention triangle: the
+// children who joined that month and, for each month since (0 = the month
+// itself), the share who checked in or bought in it (percent).
+type Cohort struct {
+	Month string  `json:"month"`
+	Size  int64   `json:"size"`
+	Pct   []int64 `json:"pct"`
+}
+
+// CohortsFor builds the retention triangle for the CohortMonths months up
+// to the period's end. It reads the cohorts' members by the created_at
+// index and their check-ins and purchases of those months only.
+func CohortsFor(ctx context.Context, db *gorm.DB, p Period, f Filter) ([]Cohort, error) {
+	end := p.To.Add(-time.Nanosecond).In(p.Loc)
+	last := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, p.Loc)
+	first := last.AddDate(0, 1-CohortMonths, 0)
+	cond, args := f.where(p.CampusIDs)
+	var ms []struct {
+		ID        int64
+		CreatedAt time.Time
+	}
+	q := db.WithContext(ctx)
+	if err := q.Raw(`SELECT m.id, m.created_at FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
+		append([]any{first.UTC(), p.To.UTC()}, args...)...).Scan(&ms).Error; err != nil {
+		return nil, fmt.Errorf("reports: cohorts: %w", err)
+	}
+	idx := map[string]int{}
+	out := make([]Cohort, CohortMonths)
+	for i := range out {
+		m := first.AddDate(0, i, 0).Format("2006-01")
+		idx[m] = i
+		out[i] = Cohort{Month: m, Pct: make([]int64, CohortMonths-i)}
+	}
+	joined := map[int64]int{}
+	for _, m := range ms {
+		i := idx[m.CreatedAt.In(p.Loc).Format("2006-01")]
+		joined[m.ID] = i
+		out[i].Size++
+	}
+	if len(ms) == 0 {
+		return out, nil
+	}
+	// Months each cohort member was seen in: check-ins by their local day,
+	// purchases by their time in the school's zone.
+	var seenRows []struct {
+		MemberID int64
+		Month    string
+	}
+	if err := q.Raw(`SELECT c.member_id, SUBSTR(c.local_day, 1, 7) AS month FROM checkins c JOIN members m ON m.id = c.member_id
+		WHERE m.created_at >= ? AND m.created_at < ? AND c.at >= ? AND c.at < ?`+cond+` GROUP BY c.member_id, SUBSTR(c.local_day, 1, 7)`,
+		append([]any{first.UTC(), p.To.UTC(), first.UTC(), p.To.UTC()}, args...)...).Scan(&seenRows).Error; err != nil {
+		return nil, fmt.Errorf("reports: cohort check-ins: %w", err)
+	}
+	var buys []struct {
+		MemberID int64
+		At       time.Time
+	}
+	if err := q.Raw(`SELECT p.member_id, p.at FROM purchases p JOIN members m ON m.id = p.member_id
+		WHERE m.created_at >= ? AND m.created_at < ? AND p.at >= ? AND p.at < ?`+cond,
+		append([]any{first.UTC(), p.To.UTC(), first.UTC(), p.To.UTC()}, args...)...).Scan(&buys).Error; err != nil {
+		return nil, fmt.Errorf("reports: cohort purchases: %w", err)
+	}
+	for _, b := range buys {
+		seenRows = append(seenRows, struct {
+			MemberID int64
+			Month    string
+		}{b.MemberID, b.At.In(p.Loc).Format("2006-01")})
+	}
+	type key struct {
+		member int64
+		month  int
+	}
+	hit := map[key]bool{}
+	for _, s := range seenRows {
+		ci, ok := joined[s.MemberID]
+		mi, ok2 := idx[s.Month]
+		if !ok || !ok2 || mi < ci || hit[key{s.MemberID, mi}] {
+			continue
+		}
+		hit[key{s.MemberID, mi}] = true
+		out[ci].Pct[mi-ci]++ // a count until the loop below
+	}
+	for i := range out {
+		for k := range out[i].Pct {
+			out[i].Pct[k] = Pct(out[i].Pct[k], out[i].Size)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"starcard/models"
+)
+
+// Loyalty is the period's loyalty section. Purchases count at their campus
+// and are read by the (campus_id, at) index; coupons used are found through
+// those purchases; the rest count at the member's campus. The member
+// filters narrow every figure.
+type Loyalty struct {
+	Buyers         int64 // members who bought in the period
+	RepeatBuyers   int64 // of them, those who bought twice or more
+	Paid           int64 // fen paid by them in the period, net of refunds
+	CouponsIssued  int64
+	CouponsUsed    int64
+	CouponCost     int64 // fen of discount given by the coupons used
+	CouponSales    int64 // fen paid in purchases that used a coupon
+	RewardsHanded  int64 // rewards handed over
+	RewardPoints   int64 // points they cost
+	StampsComplete int64 // stamp cards completed
+	Referrals      []ReferralGrade
+}
+
+// RepeatPct is the repeat purchase rate in percent.
+func (l Loyalty) RepeatPct() int64 { return Pct(l.RepeatBuyers, l.Buyers) }
+
+// PerBuyer is the average paid per buying member (fen) in the period.
+func (l Loyalty) PerBuyer() int64 {
+	if l.Buyers == 0 {
+		return 0
+	}
+	return (l.Paid + l.Buyers/2) / l.Buyers
+}
+
+// ReferralGrade is the referrals invited in the period by the referral's
+// grade: invited, and those who went on to pay.
+type ReferralGrade struct {
+	Grade   string
+	Invited int64
+	Paid    int64
+}
+
+// Pct is the share of invitations that ended in a purchase.
+func (g ReferralGrade) Pct() int64 { return Pct(g.Paid, g.Invited) }
+
+// LoyaltyFor reads the loyalty section of the period.
+func LoyaltyFor(ctx context.Context, db *gorm.DB, p Period) (*Loyalty, error) {
+	l := &Loyalty{}
+	q := db.WithContext(ctx)
+	from, to := p.From.UTC(), p.To.UTC()
+	pc, pargs := campusFilter("p.campus_id", p.CampusIDs)
+	fc, fargs := p.Filter.where(nil)
+	mc, margs := p.Filter.where(p.CampusIDs)
+	buy := append(append([]any{from, to}, pargs...), fargs...)
+	var b struct{ Buyers, RepeatN, Paid int64 }
+	if err := q.Raw(`SELECT COUNT(*) AS buyers, COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) AS repeat_n, COALESCE(SUM(paid), 0) AS paid
+		FROM (SELECT p.member_id, COUNT(*) AS n, SUM(p.paid - p.refunded) AS paid FROM purchases p JOIN members m ON m.id = p.member_id
+		WHERE p.at >= ? AND p.at < ?`+pc+fc+` GROUP BY p.member_id) b`, buy...).Scan(&b).Error; err != nil {
+		return nil, fmt.Errorf("reports: repeat buyers: %w", err)
+	}
+	l.Buyers, l.RepeatBuyers, l.Paid = b.Buyers, b.RepeatN, b.Paid
+	var cu struct{ N, Cost, Sales int64 }
+	if err := q.Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(c.used_discount), 0) AS cost FROM purchases p JOIN members m ON m.id = p.member_id
+		JOIN coupons c ON c.used_purchase_id = p.id WHERE p.at >= ? AND p.at < ?`+pc+fc, buy...).Scan(&cu).Error; err != nil {
+		return nil, fmt.Errorf("reports: coupons used: %w", err)
+	}
+	if err := q.Raw(`SELECT COALESCE(SUM(p.paid - p.refunded), 0) FROM purchases p JOIN members m ON m.id = p.member_id
+		WHERE p.at >= ? AND p.at < ? AND p.coupon_discount > 0`+pc+fc, buy...).Scan(&cu.Sales).Error; err != nil {
+		return nil, fmt.Errorf("reports: coupon sales: %w", err)
+	}
+	l.CouponsUsed, l.CouponCost, l.CouponSales = cu.N, cu.Cost, cu.Sales
+	mem := append([]any{from, to}, margs...)
+	if err := q.Raw(`SELECT COUNT(*) FROM coupons c JOIN members m ON m.id = c.member_id WHERE c.issued_at >= ? AND c.issued_at < ?`+mc,
+		mem...).Scan(&l.CouponsIssued).Error; err != nil {
+		return nil, fmt.Errorf("reports: coupons issued: %w", err)
+	}
+	var rw struct{ N, Points int64 }
+	if err := q.Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(r.points), 0) AS points FROM reward_redemptions r JOIN members m ON m.id = r.member_id
+		WHERE r.status = ? AND r.closed_at >= ? AND r.closed_at < ?`+mc, append([]any{models.RedemptionHandedOver}, mem...)...).Scan(&rw).Error; err != nil {
+		return nil, fmt.Errorf("reports: rewards: %w", err)
+	}
+	l.RewardsHanded, l.RewardPoints = rw.N, rw.Points
+	if err := q.Raw(`SELECT COUNT(*) FROM stamp_cards s JOIN members m ON m.id = s.member_id WHERE s.completed_at >= ? AND s.completed_at < ?`+mc,
+		mem...).Scan(&l.StampsComplete).Error; err != nil {
+		return nil, fmt.Errorf("reports: stamp cards: %w", err)
+	}
+	if err := q.Raw(`SELECT r.grade, COUNT(*) AS invited, COALESCE(SUM(CASE WHEN r.status IN (?, ?) THEN 1 ELSE 0 END), 0) AS paid
+		FROM referrals r JOIN members m ON m.id = r.referrer_member_id WHERE r.invited_at >= ? AND r.invited_at < ?`+mc+` GROUP BY r.grade ORDER BY r.grade`,
+		append([]any{models.ReferralPaid, models.ReferralRewarded}, mem...)...).Scan(&l.Referrals).Error; err != nil {
+		return nil, fmt.Errorf("reports: referrals: %w", err)
+	}
+	return l, nil
+}
