@@ -382,4 +382,11 @@ var Table = []Rule{
 	{"GET", "/staff/tasks/:id/call", "staff.tasks.call.read", Teacher | Manager | Admin, crm.ObjectTask},
 	{"POST", "/staff/tasks/:id/complete", "staff.tasks.complete.write", Teacher | Manager | Admin, crm.ObjectTask},
 	{"USE", "/static", "static.serve", Public, ""},
+	// api2
+	{"GET", "/api/v1/members/:id/guardians", "members.guardians.read", Readers, models.ObjectMember},
+	{"POST", "/api/v1/members/:id/guardians", "members.guardians.write", Money, models.ObjectMember},
+	{"PATCH", "/api/v1/members/:id/guardians/:gid", "members.guardians.write", Money, models.ObjectMember},
+	{"GET", "/api/v1/members/:id/tags", "members.tags.read", Readers, models.ObjectMember},
+	{"PUT", "/api/v1/members/:id/tags", "members.tags.write", Money, models.ObjectMember},
+	{"GET", "/api/v1/members/:id/referrals", "members.referrals.read", Readers, models.ObjectMember},
 }

@@ -42,5 +42,8 @@ func Register(r fiber.Router, d *render.Deps, tokenLimit fiber.Handler) *Doc {
 	h.mountMemberUpdates(doc, authed)
 	h.mountMemberLoyalty(doc, authed)
 	h.mountClasses(doc, authed)
+	h.mountGuardians(doc, authed)
+	h.mountTags(doc, authed)
+	h.mountReferralList(doc, authed)
 	return doc
 }

@@ -182,7 +182,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	doc := w.a.Doc.Document()
 	paths := doc["paths"].(map[string]map[string]any)
 	for _, p := range [][2]string{{"patch", "/api/v1/members/{id}"}, {"post", "/api/v1/members/{id}/redemptions"},
-		{"get", "/api/v1/members/{id}/coupons"}, {"post", "/api/v1/referrals"}, {"get", "/api/v1/members/{id}"}} {
+		{"get", "/api/v1/members/{id}/coupons"}, {"post", "/api/v1/referrals"}, {"get", "/api/v1/members/{id}"},
+		{"post", "/api/v1/members/{id}/guardians"}, {"patch", "/api/v1/members/{id}/guardians/{gid}"},
+		{"put", "/api/v1/members/{id}/tags"}, {"get", "/api/v1/members/{id}/referrals"}} {
 		js := fmt.Sprint(paths[p[1]][p[0]])
 		if !strings.Contains(js, "example") || !strings.Contains(js, "/problems/") {
 			t.Errorf("%s %s has no request/response or error example", p[0], p[1])
