@@ -242,6 +242,13 @@ func TestPortalOtherFamilyIs404(t *testing.T) {
 			{"GET", "/portal/kids/:id/courses", "/portal/kids/" + b + "/courses"},
 			{"POST", "/portal/kids/:id/courses/:cid/leave", "/portal/kids/" + b + "/courses/1/leave"},
 			{"GET", "/portal/kids/:id/refer", "/portal/kids/" + b + "/refer"},
+			// The points programmes: another family's child cannot see, draw, bid or sign up.
+			{"GET", "/portal/kids/:id/programmes", "/portal/kids/" + b + "/programmes"},
+			{"GET", "/portal/kids/:id/lotteries/:lid", "/portal/kids/" + b + "/lotteries/1"},
+			{"POST", "/portal/kids/:id/lotteries/:lid/draw", "/portal/kids/" + b + "/lotteries/1/draw"},
+			{"POST", "/portal/kids/:id/auctions/:aid/bids", "/portal/kids/" + b + "/auctions/1/bids"},
+			{"POST", "/portal/kids/:id/parties/:pid/signup", "/portal/kids/" + b + "/parties/1/signup"},
+			{"POST", "/portal/kids/:id/parties/:pid/withdraw", "/portal/kids/" + b + "/parties/1/withdraw"},
 			{"GET", "/portal/kids/:id/refer/poster.png", "/portal/kids/" + b + "/refer/poster.png"},
 			{"GET", "/portal/feedback/:id", fmt.Sprintf("/portal/feedback/%d", f.ComplaintB)},
 			{"GET", "/portal/feedback/:id/photo", fmt.Sprintf("/portal/feedback/%d/photo", f.ComplaintB)},
