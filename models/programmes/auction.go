@@ -197,11 +197,9 @@ func postBid(ctx context.Context, tx *gorm.DB, now time.Time, rules models.Rules
 	tx = tx.WithContext(ctx)
 	// The auction row lock serialises its bids: two racing bids are compared
 	// one after the other, never both against the same leader.
-	var a Auction
-	if res := tx.Raw(`SELECT * FROM prog_auctions WHERE id = ?`+forUpdate(tx), auctionID).Scan(&a); res.Error != nil {
-		return nil, fmt.Errorf("programmes: bid: %w", res.Error)
-	} else if res.RowsAffected == 0 {
-		return nil, ErrAuctionNotFound
+	a, err := lockByID[Auction](ctx, tx, "prog_auctions", auctionID, ErrAuctionNotFound)
+	if err != nil {
+		return nil, err
 	}
 	campus, err := memberCampus(ctx, tx, memberID)
 	if err != nil {
@@ -273,10 +271,11 @@ func CloseAuction(ctx context.Context, db *models.DB, now time.Time, actor model
 	now = now.UTC()
 	done := false
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		var a Auction
-		if res := tx.Raw(`SELECT * FROM prog_auctions WHERE id = ?`+forUpdate(tx), id).Scan(&a); res.Error != nil {
-			return res.Error
-		} else if res.RowsAffected == 0 || (u != nil && !u.CanSeeCampus(a.CampusID)) {
+		a, err := lockByID[Auction](ctx, tx, "prog_auctions", id, ErrAuctionNotFound)
+		if err != nil {
+			return err
+		}
+		if u != nil && !u.CanSeeCampus(a.CampusID) {
 			return ErrAuctionNotFound
 		}
 		if a.Status != StatusOpen {

@@ -268,11 +268,9 @@ func postDraw(ctx context.Context, tx *gorm.DB, now time.Time, rules models.Rule
 	tx = tx.WithContext(ctx)
 	// The lottery row lock serialises its draws: stock and draw numbers are
 	// decided one draw at a time.
-	var l Lottery
-	if res := tx.Raw(`SELECT * FROM prog_lotteries WHERE id = ?`+forUpdate(tx), lotteryID).Scan(&l); res.Error != nil {
-		return nil, fmt.Errorf("programmes: draw: %w", res.Error)
-	} else if res.RowsAffected == 0 {
-		return nil, ErrLotteryNotFound
+	l, err := lockByID[Lottery](ctx, tx, "prog_lotteries", lotteryID, ErrLotteryNotFound)
+	if err != nil {
+		return nil, err
 	}
 	campus, err := memberCampus(ctx, tx, memberID)
 	if err != nil {
@@ -366,10 +364,11 @@ func CloseLottery(ctx context.Context, db *models.DB, now time.Time, actor model
 	now = now.UTC()
 	done := false
 	err := db.Tx(ctx, func(tx *gorm.DB) error {
-		var l Lottery
-		if res := tx.Raw(`SELECT * FROM prog_lotteries WHERE id = ?`+forUpdate(tx), id).Scan(&l); res.Error != nil {
-			return res.Error
-		} else if res.RowsAffected == 0 || (u != nil && !u.CanSeeCampus(l.CampusID)) {
+		l, err := lockByID[Lottery](ctx, tx, "prog_lotteries", id, ErrLotteryNotFound)
+		if err != nil {
+			return err
+		}
+		if u != nil && !u.CanSeeCampus(l.CampusID) {
 			return ErrLotteryNotFound
 		}
 		if l.Status != StatusOpen {

@@ -110,11 +110,9 @@ func CreateParty(ctx context.Context, db *models.DB, now time.Time, loc *time.Lo
 }
 
 func lockParty(ctx context.Context, tx *gorm.DB, id int64) (*Party, error) {
-	var p Party
-	if res := tx.WithContext(ctx).Raw(`SELECT * FROM prog_parties WHERE id = ?`+forUpdate(tx), id).Scan(&p); res.Error != nil {
-		return nil, fmt.Errorf("programmes: party: %w", res.Error)
-	} else if res.RowsAffected == 0 {
-		return nil, ErrPartyNotFound
+	p, err := lockByID[Party](ctx, tx, "prog_parties", id, ErrPartyNotFound)
+	if err != nil {
+		return nil, err
 	}
 	return &p, nil
 }

@@ -79,6 +79,19 @@ func init() {
 		"auction %[1]d: %[2]d winning bids")
 }
 
+// lockByID reads one programme row (a lottery, an auction, a party) and locks
+// it for the rest of the transaction: its row lock serialises the draws, bids
+// and sign-ups that compete for it.
+func lockByID[T any](ctx context.Context, tx *gorm.DB, table string, id int64, notFound error) (T, error) {
+	var row T
+	if res := tx.WithContext(ctx).Raw(`SELECT * FROM `+table+` WHERE id = ?`+forUpdate(tx), id).Scan(&row); res.Error != nil {
+		return row, fmt.Errorf("programmes: %s: %w", table, res.Error)
+	} else if res.RowsAffected == 0 {
+		return row, notFound
+	}
+	return row, nil
+}
+
 func forUpdate(tx *gorm.DB) string {
 	if tx.Dialector.Name() == "mysql" {
 		return " FOR UPDATE"
