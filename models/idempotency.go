@@ -87,8 +87,8 @@ func RunIdempotent(ctx context.Context, db *DB, now time.Time, id Idem, fn func(
 			if err != nil {
 				return err
 			}
-			row := idemRow{Scope: id.Scope, IdemKey: id.Key, RequestHash: id.Hash, Status: status, Response: body, CreatedAt: now}
-			if err := tx.Create(&row).Error; err != nil {
+			if _, err := ExecSQL(ctx, tx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, response, created_at)
+				VALUES (?, ?, ?, ?, ?, ?)`, id.Scope, id.Key, id.Hash, status, body, now); err != nil {
 				if errors.Is(err, gorm.ErrDuplicatedKey) {
 					return errIdemTwin
 				}

@@ -421,16 +421,26 @@ func post(ctx context.Context, tx *gorm.DB, now time.Time, d *draft) (int64, err
 	j.ChainHash = ledgerchain.Sum(ledgerchain.Journal{Kind: j.Kind, CampusID: j.CampusID, ActorType: j.ActorType,
 		ActorID: j.ActorID, Device: j.Device, RefType: j.RefType, RefID: j.RefID, Reason: j.Reason,
 		ReversesID: j.ReversesID, At: j.At}, prevs, hps)
-	if err := tx.WithContext(ctx).Create(&j).Error; err != nil {
+	id, err := insertID(ctx, tx, `INSERT INTO ledger_journals (kind, campus_id, actor_type, actor_id, device, ref_type,
+		ref_id, reason, reverses_id, at, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.Kind, j.CampusID,
+		j.ActorType, j.ActorID, j.Device, j.RefType, j.RefID, j.Reason, j.ReversesID, j.At, j.ChainHash)
+	if err != nil {
 		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
 	}
+	j.ID = id
 	if len(ps) == 0 {
 		return j.ID, nil
 	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO ledger_postings (journal_id, account_id, asset, amount, seq, balance_after, at) VALUES ")
+	valuesList(&sb, "(?, ?, ?, ?, ?, ?, ?)", len(ps))
+	args := make([]any, 0, 7*len(ps))
 	for i := range ps {
 		ps[i].JournalID = j.ID
+		p := &ps[i]
+		args = append(args, p.JournalID, p.AccountID, p.Asset, p.Amount, p.Seq, p.BalanceAfter, p.At)
 	}
-	if err := tx.WithContext(ctx).Create(&ps).Error; err != nil {
+	if _, err := ExecSQL(ctx, tx, sb.String(), args...); err != nil {
 		return 0, fmt.Errorf("models: post %s: postings: %w", d.Kind, err)
 	}
 	for _, a := range touched {
@@ -458,8 +468,9 @@ func saveBalances(ctx context.Context, tx *gorm.DB, as []*Account, head string) 
 	case 0:
 		return nil
 	case 1:
-		return tx.WithContext(ctx).Exec(`UPDATE ledger_accounts SET balance = ?, seq = ?, chain_hash = ? WHERE id = ?`,
-			as[0].Balance, as[0].Seq, head, as[0].ID).Error
+		_, err := ExecSQL(ctx, tx, `UPDATE ledger_accounts SET balance = ?, seq = ?, chain_hash = ? WHERE id = ?`,
+			as[0].Balance, as[0].Seq, head, as[0].ID)
+		return err
 	}
 	var sb strings.Builder
 	args := make([]any, 0, len(as)*5)
@@ -483,7 +494,8 @@ func saveBalances(ctx context.Context, tx *gorm.DB, as []*Account, head string) 
 		args = append(args, a.ID)
 	}
 	sb.WriteString(")")
-	return tx.WithContext(ctx).Exec(sb.String(), args...).Error
+	_, err := ExecSQL(ctx, tx, sb.String(), args...)
+	return err
 }
 
 func truncate(s string, n int) string {
@@ -601,9 +613,9 @@ func LotExpiry(t time.Time, r Rules) time.Time {
 }
 
 func addLot(ctx context.Context, tx *gorm.DB, accountID, journalID, amount int64, earned, available, expires time.Time) error {
-	l := Lot{AccountID: accountID, JournalID: journalID, Amount: amount, Remaining: amount, EarnedAt: earned.UTC(),
-		AvailableAt: available.UTC(), ExpiresAt: expires.UTC()}
-	return tx.WithContext(ctx).Create(&l).Error
+	_, err := ExecSQL(ctx, tx, `INSERT INTO points_lots (account_id, journal_id, amount, remaining, earned_at, available_at,
+		expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, accountID, journalID, amount, amount, earned.UTC(), available.UTC(), expires.UTC())
+	return err
 }
 
 // spendableLots returns the account's lots that can be spent at now, soonest-expiring first.

@@ -17,6 +17,15 @@ type MemberEvent struct {
 	Cause    string // member.create, purchase, refund, guardian, checkin, referral
 	Ref      string // what caused it, e.g. "purchase:12"
 	Actor    Actor
+	// PaidDelta is what the event added to the member's net paid today (a
+	// purchase's amount due), 0 when it moved nothing or moved an earlier
+	// day (a refund), so that a hook whose rules read only the paid fact can
+	// tell whether any threshold was crossed without reading the history.
+	PaidDelta int64
+	// SpendSince and SpendAfter, when SpendSince is set, are the member's net
+	// paid on the school days after SpendSince (yyyymmdd), this event
+	// included: the tier window the purchase's lock already summed.
+	SpendSince, SpendAfter int64
 }
 
 // MemberHook reacts to a MemberEvent inside the event's own transaction; an

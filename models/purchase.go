@@ -46,6 +46,10 @@ type PurchaseInput struct {
 	PointsToRedeem int64
 	CouponCodes    []string
 	Actor          Actor
+	// Viewer, when set, is the staff user asking: a member of a campus they
+	// do not work at is refused as unknown, checked on the row the purchase
+	// locks (no read of its own).
+	Viewer *StaffUser
 }
 
 // Quote is the priced purchase before anything is posted (the cashier's preview).
@@ -242,6 +246,10 @@ type PurchaseResult struct {
 	TierUpgraded   bool      `json:"tier_upgraded"`
 	At             time.Time `json:"at"`
 	Balances       Balances  `json:"balances"`
+	// Lines and PaidBy travel with the purchase's domain event (subscribers
+	// need not read the row back); they are not part of the answer.
+	Lines  []PurchaseItem   `json:"-"`
+	PaidBy map[string]int64 `json:"-"`
 }
 
 // splitStoredValue takes amount from the wallet's bonus and principal in the
@@ -271,9 +279,13 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	if _, err := QuotePurchase(r, TierSilver, in.Items, in.PointsToRedeem); err != nil {
 		return nil, err
 	}
-	w, spend, err := lockWalletSpend(ctx, tx, now, in.MemberID, SpendDay(r, WindowStart(r, now)))
+	spendSince := SpendDay(r, WindowStart(r, now))
+	w, spend, err := lockWalletSpend(ctx, tx, now, in.MemberID, spendSince)
 	if err != nil {
 		return nil, err
+	}
+	if in.Viewer != nil && !in.Viewer.CanSeeCampus(w.CampusID) {
+		return nil, ErrMemberNotFound
 	}
 	q, err := QuotePurchase(r, w.Tier, in.Items, in.PointsToRedeem)
 	if err != nil {
@@ -323,7 +335,12 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 		CouponDiscount: q.CouponDiscount, PointsRedeemed: in.PointsToRedeem, PointsDiscount: q.PointsDiscount, Paid: q.Due, SVPrincipal: principal,
 		SVBonus: bonus, PointsEarned: q.PointsEarned, Tier: w.Tier, Items: string(items), Payments: string(pays),
 		ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
-	if err := tx.WithContext(ctx).Create(&p).Error; err != nil {
+	if p.ID, err = insertID(ctx, tx, `INSERT INTO purchases (member_id, campus_id, total, tier_discount, coupon_discount,
+		points_redeemed, points_discount, paid, sv_principal, sv_bonus, points_earned, tier, items, payments, refunded,
+		points_reversed, actor_type, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.MemberID, p.CampusID, p.Total, p.TierDiscount, p.CouponDiscount, p.PointsRedeemed, p.PointsDiscount, p.Paid,
+		p.SVPrincipal, p.SVBonus, p.PointsEarned, p.Tier, p.Items, p.Payments, p.Refunded, p.PointsReversed, p.ActorType,
+		p.ActorID, p.At); err != nil {
 		return nil, fmt.Errorf("models: post purchase: %w", err)
 	}
 	if err := addSpend(ctx, tx, w.MemberID, SpendDay(r, now), q.Due); err != nil {
@@ -368,7 +385,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	}
 	res := &PurchaseResult{ID: p.ID, MemberID: w.MemberID, Total: q.Total, Paid: q.Due, PointsEarned: q.PointsEarned,
 		PointsRedeemed: in.PointsToRedeem, Discount: q.Discount, CouponDiscount: q.CouponDiscount, Tier: newTier,
-		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances()}
+		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances(), Lines: in.Items, PaidBy: by}
 	if err := LinkCouponsToPurchase(ctx, tx, cres, p.ID); err != nil {
 		return nil, err
 	}
@@ -391,7 +408,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	}
 	// Paid amounts feed grading: the grade moves in this transaction.
 	if err := memberChanged(ctx, tx, now, MemberEvent{MemberID: w.MemberID, Cause: "purchase", Ref: Ref("purchase", p.ID),
-		Actor: in.Actor}); err != nil {
+		Actor: in.Actor, PaidDelta: q.Due, SpendSince: spendSince, SpendAfter: spend + q.Due}); err != nil {
 		return nil, err
 	}
 	if err := Emit(ctx, tx, DomainEvent{Type: EventPurchaseCreated, At: now, CampusID: p.CampusID, MemberID: w.MemberID,

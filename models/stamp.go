@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -263,10 +264,9 @@ func addStamp(ctx context.Context, tx *gorm.DB, now time.Time, p StampProgram, c
 // this kind of event; qualifies filters programs (purchase amount/category).
 func stampFor(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64, source, sourceKey string,
 	qualifies func(StampProgram) bool) ([]StampOutcome, error) {
-	var ps []StampProgram
-	if err := tx.WithContext(ctx).Where("active = ? AND source IN ?", true, []string{source, StampFromBoth}).
-		Order("id").Find(&ps).Error; err != nil {
-		return nil, fmt.Errorf("models: stamp programs: %w", err)
+	ps, err := activeStampPrograms(ctx, tx, source)
+	if err != nil {
+		return nil, err
 	}
 	var out []StampOutcome
 	if len(ps) > 0 {
@@ -334,4 +334,37 @@ func MemberStampCards(ctx context.Context, db *gorm.DB, memberID int64) ([]Stamp
 			RewardName: r.RewardName, Dots: dots}
 	}
 	return out, nil
+}
+
+// stampProgramsTTL bounds how long the active programs are kept when another
+// instance changes them (a write here drops them at once).
+const stampProgramsTTL = time.Second
+
+type stampProgramsEntry struct {
+	ps      []StampProgram
+	epoch   int64
+	fetched time.Time
+}
+
+var stampProgramsCache sync.Map // settingsKey{pool, source} → stampProgramsEntry
+
+// activeStampPrograms lists the active programs counting source, from a
+// cache any write to stamp_programs drops: every purchase and arrival asks,
+// and most schools run one or two programs that change once a term.
+func activeStampPrograms(ctx context.Context, tx *gorm.DB, source string) ([]StampProgram, error) {
+	k := settingsKey{cacheKey(tx), source}
+	ep := stampEpoch.Load()
+	if e, ok := stampProgramsCache.Load(k); ok {
+		if e := e.(stampProgramsEntry); e.epoch == ep && time.Since(e.fetched) < stampProgramsTTL {
+			return e.ps, nil
+		}
+	}
+	fetched := time.Now()
+	var ps []StampProgram
+	if err := tx.WithContext(ctx).Where("active = ? AND source IN ?", true, []string{source, StampFromBoth}).
+		Order("id").Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("models: stamp programs: %w", err)
+	}
+	stampProgramsCache.Store(k, stampProgramsEntry{ps: ps, epoch: ep, fetched: fetched})
+	return ps, nil
 }

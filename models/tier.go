@@ -175,7 +175,7 @@ func addSpend(ctx context.Context, tx *gorm.DB, memberID, day, amount int64) err
 		q = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
 		ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)`
 	}
-	if err := tx.WithContext(ctx).Exec(q, memberID, day, amount).Error; err != nil {
+	if _, err := ExecSQL(ctx, tx, q, memberID, day, amount); err != nil {
 		return fmt.Errorf("models: member spend: %w", err)
 	}
 	return nil

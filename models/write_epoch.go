@@ -21,27 +21,48 @@ import (
 // used only under the epoch it was read in, and never longer than its short
 // TTL — the bound for a change made by another instance.
 var (
-	staffEpoch    atomic.Int64 // staff_users, staff_campuses
-	settingsEpoch atomic.Int64 // settings
+	staffEpoch    = watchTables("staff_users", "staff_campuses")
+	settingsEpoch = watchTables("settings")
+	stampEpoch    = watchTables("stamp_programs")
 )
+
+// writeEpoch counts the writes to a set of tables.
+type writeEpoch struct {
+	tables []string
+	n      atomic.Int64
+}
+
+// Load is the epoch's current value.
+func (e *writeEpoch) Load() int64 { return e.n.Load() }
+
+// watched lists every epoch; filled at package init, only read afterwards.
+var watched []*writeEpoch
+
+func watchTables(tables ...string) *writeEpoch {
+	e := &writeEpoch{tables: tables}
+	watched = append(watched, e)
+	return e
+}
 
 // StaffEpoch is the current epoch of the staff tables.
 func StaffEpoch() int64 { return staffEpoch.Load() }
 
 const epochCallback = "starcard:write_epoch"
 
-// touched reports which watched epochs a statement writes.
-func touched(st *gorm.Statement) (staff, settings bool) {
-	switch st.Table {
-	case "staff_users", "staff_campuses":
-		return true, false
-	case "settings":
-		return false, true
+// writes reports whether a statement writes one of e's tables.
+func (e *writeEpoch) writes(st *gorm.Statement) bool {
+	for _, t := range e.tables {
+		if st.Table == t {
+			return true
+		}
 	}
 	s := st.SQL.String()
-	staff = strings.Contains(s, "staff_users") || strings.Contains(s, "staff_campuses")
-	settings = strings.Contains(s, "settings")
-	return staff, settings
+	for _, t := range e.tables {
+		if strings.Contains(s, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // dirtyTx remembers the open transactions (by their *sql.Tx) that wrote a
@@ -54,15 +75,15 @@ func watchWrites(db *gorm.DB) {
 		return
 	}
 	bump := func(tx *gorm.DB) {
-		staff, settings := touched(tx.Statement)
-		if !staff && !settings {
+		any := false
+		for _, e := range watched {
+			if e.writes(tx.Statement) {
+				e.n.Add(1)
+				any = true
+			}
+		}
+		if !any {
 			return
-		}
-		if staff {
-			staffEpoch.Add(1)
-		}
-		if settings {
-			settingsEpoch.Add(1)
 		}
 		if t, ok := tx.Statement.ConnPool.(*sql.Tx); ok {
 			dirtyTx.Store(t, true)
@@ -82,8 +103,9 @@ func afterTx(pool gorm.ConnPool) {
 		return
 	}
 	if _, dirty := dirtyTx.LoadAndDelete(t); dirty {
-		staffEpoch.Add(1)
-		settingsEpoch.Add(1)
+		for _, e := range watched {
+			e.n.Add(1)
+		}
 	}
 }
 

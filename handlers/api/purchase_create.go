@@ -23,12 +23,11 @@ func (h handler) purchaseCreate(c *fiber.Ctx) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	if err := memberInScope(c, h.DB.R, req.MemberID); err != nil {
-		return err
-	}
+	// The member's campus is checked on the row the purchase locks
+	// (Viewer): one read fewer on the busiest route than memberInScope.
 	out, err := models.RecordPurchase(c.UserContext(), h.DB, h.Now(), ledgerIdem(c, req), models.PurchaseInput{
 		MemberID: req.MemberID, Items: req.Items, Payments: req.Payments, PointsToRedeem: req.PointsToRedeem,
-		CouponCodes: req.CouponCodes, Actor: render.Actor(c)})
+		CouponCodes: req.CouponCodes, Actor: render.Actor(c), Viewer: render.User(c)})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,11 @@ func init() {
 	// The core calls this in the transaction of every event that changes a
 	// member's facts (purchase, refund, guardian, check-in, referral, create).
 	models.OnMemberChange(func(ctx context.Context, tx *gorm.DB, now time.Time, e models.MemberEvent) error {
+		if e.PaidDelta != 0 {
+			if inert, err := paidMoveInert(ctx, tx, now, e); err != nil || inert {
+				return err
+			}
+		}
 		_, err := Recompute(ctx, tx, now, e.Actor, e.MemberID, e.Cause, e.Ref)
 		return err
 	})
@@ -151,7 +156,7 @@ func LoadFacts(ctx context.Context, tx *gorm.DB, now time.Time, r models.Rules, 
 		case FactPaid:
 			// Net paid on the school days after the one Window months ago
 			// (the same day table the tier window reads).
-			from := models.SpendDay(r, now.In(loc).AddDate(0, -c.Window, 0))
+			from := paidFrom(r, now, c)
 			err = db.Raw("SELECT COALESCE(SUM(amount), 0) FROM member_spend_days WHERE member_id = ? AND day > ?",
 				m.ID, from).Scan(&v).Error
 		case FactReferrals:
@@ -557,4 +562,53 @@ func MembersOfGrade(ctx context.Context, db *gorm.DB, u *models.StaffUser, grade
 		return nil, fmt.Errorf("crm: members of grade: %w", err)
 	}
 	return out, nil
+}
+
+// paidFrom is the school day after which a paid condition sums (the day
+// Window months ago).
+func paidFrom(r models.Rules, now time.Time, c Condition) int64 {
+	return models.SpendDay(r, now.In(r.Location()).AddDate(0, -c.Window, 0))
+}
+
+// paidMoveInert reports whether an event that only added e.PaidDelta to the
+// member's net paid today (a purchase) leaves every paid condition of the
+// active scheme holding or failing as before. Then the grade, set when the
+// other facts were what they still are, cannot change, and grading reads
+// nothing more: at most the window's sum, and not even that when it is the
+// tier window the purchase already summed. Facts that move with the
+// calendar alone (tenure, sliding windows) are the nightly re-grade's.
+func paidMoveInert(ctx context.Context, tx *gorm.DB, now time.Time, e models.MemberEvent) (bool, error) {
+	if types := eventFacts[e.Cause]; len(types) != 1 || types[0] != FactPaid {
+		return false, nil
+	}
+	cfg, err := LoadConfig(ctx, tx, now)
+	if err != nil {
+		return false, err
+	}
+	r, err := models.LoadRules(ctx, tx, now)
+	if err != nil {
+		return false, err
+	}
+	after := Facts{Numbers: map[string]int64{}}
+	before := Facts{Numbers: map[string]int64{}}
+	for _, c := range cfg.Scheme().Conditions() {
+		if c.Type != FactPaid {
+			continue
+		}
+		key := c.FactKey()
+		if _, done := after.Numbers[key]; !done {
+			v := e.SpendAfter
+			if from := paidFrom(r, now, c); e.SpendSince == 0 || from != e.SpendSince {
+				if err := tx.WithContext(ctx).Raw("SELECT COALESCE(SUM(amount), 0) FROM member_spend_days WHERE member_id = ? AND day > ?",
+					e.MemberID, from).Scan(&v).Error; err != nil {
+					return false, fmt.Errorf("crm: facts %s: %w", key, err)
+				}
+			}
+			after.Numbers[key], before.Numbers[key] = v, v-e.PaidDelta
+		}
+		if c.Holds(after) != c.Holds(before) {
+			return false, nil
+		}
+	}
+	return true, nil
 }

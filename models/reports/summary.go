@@ -78,6 +78,11 @@ func onEvent(ctx context.Context, tx *gorm.DB, e models.DomainEvent) error {
 	}
 	switch e.Type {
 	case models.EventPurchaseCreated:
+		if x, ok := e.Object.(*models.PurchaseResult); ok && x.Lines != nil {
+			// The purchase carries its lines and payments: no need to read it back.
+			cells = purchaseCells(e.ObjectID, e.CampusID, day, x.Paid, x.Lines, x.PaidBy)
+			break
+		}
 		var p purchaseSrc
 		if err := tx.WithContext(ctx).Raw(`SELECT id, campus_id, paid, items, payments, at FROM purchases WHERE id = ?`,
 			e.ObjectID).Scan(&p).Error; err != nil {
@@ -121,8 +126,6 @@ type purchaseSrc struct {
 }
 
 func (p purchaseSrc) cells(day string) ([]cell, error) {
-	slot := p.ID % slots
-	out := []cell{{p.CampusID, day, MetricSales, "", slot, p.Paid, 1}}
 	var items []models.PurchaseItem
 	pays := map[string]int64{}
 	if err := json.Unmarshal([]byte(p.Items), &items); err != nil {
@@ -131,17 +134,25 @@ func (p purchaseSrc) cells(day string) ([]cell, error) {
 	if err := json.Unmarshal([]byte(p.Payments), &pays); err != nil {
 		return nil, fmt.Errorf("reports: purchase %d payments: %w", p.ID, err)
 	}
+	return purchaseCells(p.ID, p.CampusID, day, p.Paid, items, pays), nil
+}
+
+// purchaseCells are a purchase's additions to the day: the sale, each
+// category's lines and each payment method.
+func purchaseCells(id, campusID int64, day string, paid int64, items []models.PurchaseItem, pays map[string]int64) []cell {
+	slot := id % slots
+	out := []cell{{campusID, day, MetricSales, "", slot, paid, 1}}
 	cats := map[string]int64{}
 	for _, it := range items {
 		cats[it.Category] += it.Amount
 	}
 	for _, k := range sortedKeys(cats) {
-		out = append(out, cell{p.CampusID, day, MetricCategory, k, slot, cats[k], 1})
+		out = append(out, cell{campusID, day, MetricCategory, k, slot, cats[k], 1})
 	}
 	for _, k := range sortedKeys(pays) {
-		out = append(out, cell{p.CampusID, day, MetricMethod, k, slot, pays[k], 1})
+		out = append(out, cell{campusID, day, MetricMethod, k, slot, pays[k], 1})
 	}
-	return out, nil
+	return out
 }
 
 func sortedKeys(m map[string]int64) []string {
@@ -222,7 +233,7 @@ func upsertRowsOnce(ctx context.Context, tx *gorm.DB, rows []cell) error {
 	} else {
 		sb.WriteString(` ON CONFLICT (day, campus_id, metric, dim, slot) DO UPDATE SET amount = report_daily.amount + excluded.amount, n = report_daily.n + excluded.n`)
 	}
-	if err := tx.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+	if _, err := models.ExecSQL(ctx, tx, sb.String(), args...); err != nil {
 		return fmt.Errorf("reports: summary upsert: %w", err)
 	}
 	return nil
