@@ -39,10 +39,12 @@ type DB struct {
 	R       *gorm.DB
 	Dialect Dialect
 	closers []*sql.DB
+	group   *groupCommit // SQLite's group commit (groupcommit.go); nil on MySQL
 }
 
 // Close closes every pool.
 func (d *DB) Close() error {
+	d.group.close()
 	var errs []error
 	for _, c := range d.closers {
 		errs = append(errs, c.Close())
@@ -151,7 +153,7 @@ func openSQLite(path string, cfg *gorm.Config) (*DB, error) {
 	rdb, _ := r.DB()
 	rdb.SetMaxOpenConns(4)
 	rdb.SetMaxIdleConns(4)
-	return &DB{W: w, R: r, Dialect: SQLite, closers: []*sql.DB{wdb, rdb}}, nil
+	return &DB{W: w, R: r, Dialect: SQLite, closers: []*sql.DB{wdb, rdb}, group: newGroupCommit()}, nil
 }
 
 // MySQLDSN adds the parameters StarCard needs to a go-sql-driver DSN.

@@ -82,7 +82,7 @@ func RunIdempotent(ctx context.Context, db *DB, now time.Time, id Idem, fn func(
 	}
 	for attempt := 0; attempt < 4; attempt++ {
 		var out Outcome
-		err := db.Tx(ctx, func(tx *gorm.DB) error {
+		err := db.TxGrouped(ctx, func(tx *gorm.DB) error {
 			status, body, err := fn(tx)
 			if err != nil {
 				return err

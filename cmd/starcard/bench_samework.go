@@ -15,17 +15,19 @@ import (
 // sameWork is the "same-work" ceiling of issue 19: one purchase exactly as
 // the API writes it — the member's wallet rows locked in one statement; the
 // purchase, the spend day, the journal (with its chain hash), the postings in
-// one statement, the two balances in one statement, the lot and the
-// idempotency row with the answer; one transaction — in hand-written SQL on
+// one statement, the two balances in one statement, the lot, the day's report
+// summary rows (models/reports) in one statement and the idempotency row with
+// the answer; one transaction — in hand-written SQL on
 // database/sql, with no HTTP, no ORM, no hooks. It writes into the real
 // tables, so verify checks its rows like the API's.
 type sameWork struct {
-	db          *sql.DB
-	mysql       bool
-	rules       models.Rules
-	scope       string
-	lock        string
-	upsertSpend string
+	db            *sql.DB
+	mysql         bool
+	rules         models.Rules
+	scope         string
+	lock          string
+	upsertSpend   string
+	upsertSummary string
 }
 
 func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
@@ -40,7 +42,10 @@ func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
 	s := &sameWork{db: w, mysql: db.Dialect == models.MySQL, rules: r, scope: "bench-raw:" + randHex(3)}
 	s.upsertSpend = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
 		ON CONFLICT (member_id, day) DO UPDATE SET amount = amount + excluded.amount`
+	s.upsertSummary = ` ON CONFLICT (day, campus_id, metric, dim, slot) DO UPDATE SET amount = report_daily.amount + excluded.amount,
+		n = report_daily.n + excluded.n`
 	if s.mysql {
+		s.upsertSummary = ` ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount), n = n + VALUES(n)`
 		s.lock = " FOR UPDATE"
 		s.upsertSpend = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
 			ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)`
@@ -243,6 +248,17 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 			now.AddDate(0, 0, r.PendingDays), models.LotExpiry(now, r)); err != nil {
 			return err
 		}
+	}
+	// The day's report summary (models/reports), as the purchase's event
+	// adds it in the same transaction: the sale, its category and each
+	// payment method, in one slot of the day's rows.
+	day := now.In(r.Location()).Format("2006-01-02")
+	slot := pid % 8
+	if _, err = tx.ExecContext(ctx, `INSERT INTO report_daily (campus_id, day, metric, dim, slot, amount, n) VALUES
+		(?, ?, 'category', 'meals', ?, ?, 1), (?, ?, 'method', 'cash', ?, ?, 1), (?, ?, 'method', 'stored_value', ?, ?, 1),
+		(?, ?, 'sales', '', ?, ?, 1)`+s.upsertSummary, campus, day, slot, q.Due, campus, day, slot, cash, campus, day, slot, sv,
+		campus, day, slot, q.Due); err != nil {
+		return err
 	}
 	answer := make([]byte, 0, 256)
 	answer = append(answer, `{"id":`...)
