@@ -53,6 +53,7 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 	phases := f.str("phases", "spread,hot", "phases to run: spread, hot")
 	noRaw := f.Bool("no-raw", false, "skip the same-work and single-transfer SQL ceilings")
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	serverPID := f.Int("server-pid", 0, "with -url: the server's process id, to report its CPU apart from the load generator's")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +76,9 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer db.Close()
 	benchDBServer = db.Dialect == models.MySQL
+	if *target != "" {
+		benchServerPID = *serverPID
+	}
 	now := func() time.Time { return time.Now().UTC() }
 
 	campus, err := benchCampus(ctx, db, now())
@@ -106,7 +110,7 @@ func cmdBench(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "bench: %s, %d clients, %d purchases per phase, GOMAXPROCS %d, %s\n", db.Dialect, *c, *n,
 		runtime.GOMAXPROCS(0), base)
 	fmt.Fprintf(out, "%-22s %9s %8s %8s %8s %8s %7s  %s\n", "phase", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors",
-		"CPU ms/op: bench process (client+server), database server")
+		"CPU ms/op: bench process (client, and the server unless -url) [+ server], database server")
 	var rawTables bool
 	var same *sameWork
 	for _, ph := range strings.Split(*phases, ",") {

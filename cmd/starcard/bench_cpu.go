@@ -14,21 +14,27 @@ import (
 // in-process, the server) and by the database server when one runs on this
 // machine (mariadbd/mysqld, found in /proc), to split a phase's CPU.
 type cpuMark struct {
-	self, db time.Duration
-	dbPID    int
+	self, db, srv time.Duration
+	dbPID, srvPID int
 }
 
 // benchDBServer says the database is a server on this machine (MySQL), not
 // in the bench's own process (SQLite).
 var benchDBServer bool
 
+// benchServerPID is a StarCard server run as its own process (-url with
+// -server-pid), so the load generator's CPU is told apart from the server's.
+var benchServerPID int
+
 func startCPU() cpuMark {
 	var m cpuMark
 	if benchDBServer {
 		m.dbPID = dbServerPID()
 	}
+	m.srvPID = benchServerPID
 	m.self = selfCPU()
 	m.db = procCPU(m.dbPID)
+	m.srv = procCPU(m.srvPID)
 	return m
 }
 
@@ -40,6 +46,9 @@ func (m cpuMark) since(r benchResult) string {
 	}
 	self := selfCPU() - m.self
 	s := fmt.Sprintf("  %.2f", float64(self.Microseconds())/1000/float64(n))
+	if m.srvPID > 0 {
+		s += fmt.Sprintf(" + server %.2f", float64((procCPU(m.srvPID)-m.srv).Microseconds())/1000/float64(n))
+	}
 	if m.dbPID > 0 {
 		s += fmt.Sprintf(" / %.2f", float64((procCPU(m.dbPID)-m.db).Microseconds())/1000/float64(n))
 	} else {
