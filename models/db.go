@@ -47,6 +47,7 @@ func (d *DB) Close() error {
 	d.group.close()
 	var errs []error
 	for _, c := range d.closers {
+		dropPrepared(c)
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)

@@ -225,7 +225,7 @@ type walletRow struct {
 // reflecting Scan was a tenth of the purchase's CPU). The account columns
 // are NULL for a member with no accounts yet.
 func scanWalletRows(ctx context.Context, tx *gorm.DB, query string, args ...any) ([]walletRow, error) {
-	rs, err := tx.Statement.ConnPool.QueryContext(ctx, query, args...)
+	rs, err := querySQL(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}
