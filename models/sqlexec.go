@@ -80,6 +80,13 @@ func txStmt(ctx context.Context, tx *gorm.DB, query string) *sql.Stmt {
 	if !ok {
 		return nil
 	}
+	return Prepared(ctx, pool, t, query)
+}
+
+// Prepared is query prepared on pool (once, then kept) and bound to t, a
+// transaction of that pool; nil when it cannot be prepared now (then send
+// the text). For MySQL pools: see txStmt.
+func Prepared(ctx context.Context, pool *sql.DB, t *sql.Tx, query string) *sql.Stmt {
 	c, _ := preparedStmts.LoadOrStore(pool, &stmtCache{})
 	cache := c.(*stmtCache)
 	stmts := &cache.m

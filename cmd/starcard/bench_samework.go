@@ -28,6 +28,7 @@ type sameWork struct {
 	lock          string
 	upsertSpend   string
 	upsertSummary string
+	prepared      bool // statements prepared once per connection (MySQL), as the API's are
 }
 
 func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
@@ -51,6 +52,26 @@ func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
 			ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)`
 	}
 	return s, nil
+}
+
+// exec runs one statement of the transaction, prepared when the bench asks
+// for the prepared variant (MySQL).
+func (s *sameWork) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if s.prepared {
+		if st := models.Prepared(ctx, s.db, tx, q); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+func (s *sameWork) query(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
+	if s.prepared {
+		if st := models.Prepared(ctx, s.db, tx, q); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return tx.QueryContext(ctx, q, args...)
 }
 
 type rawAcct struct {
@@ -84,7 +105,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 			_ = tx.Rollback()
 		}
 	}()
-	rows, err := tx.QueryContext(ctx, `SELECT m.campus_id, m.tier,
+	rows, err := s.query(ctx, tx, `SELECT m.campus_id, m.tier,
 		(SELECT COALESCE(SUM(s.amount), 0) FROM member_spend_days s WHERE s.member_id = m.id AND s.day > ?) AS spend,
 		a.id, a.name, a.balance, a.seq, a.chain_hash
 		FROM members m JOIN families f ON f.id = m.family_id
@@ -142,7 +163,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	if left > 0 {
 		return models.ErrInsufficientBalance
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO purchases (member_id, campus_id, total, tier_discount, coupon_discount,
+	res, err := s.exec(ctx, tx, `INSERT INTO purchases (member_id, campus_id, total, tier_discount, coupon_discount,
 		points_redeemed, points_discount, paid, sv_principal, sv_bonus, points_earned, tier, items, payments, refunded,
 		points_reversed, actor_type, actor_id, at) VALUES (?, ?, ?, 0, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?, 0, 0, 'staff', 0, ?)`,
 		member, campus, total, q.Due, fromPrincipal, fromBonus, q.PointsEarned, tier,
@@ -154,7 +175,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	if err != nil {
 		return err
 	}
-	if _, err = tx.ExecContext(ctx, s.upsertSpend, member, models.SpendDay(r, now), q.Due); err != nil {
+	if _, err = s.exec(ctx, tx, s.upsertSpend, member, models.SpendDay(r, now), q.Due); err != nil {
 		return err
 	}
 	// The postings, as post() builds them, with the moved accounts' new
@@ -190,7 +211,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	}
 	hash := ledgerchain.Sum(ledgerchain.Journal{Kind: models.KindPurchase, CampusID: campus, ActorType: "staff",
 		RefType: "purchase", RefID: pid, At: now}, prevs, hps)
-	res, err = tx.ExecContext(ctx, `INSERT INTO ledger_journals (kind, campus_id, actor_type, actor_id, device, ref_type,
+	res, err = s.exec(ctx, tx, `INSERT INTO ledger_journals (kind, campus_id, actor_type, actor_id, device, ref_type,
 		ref_id, reason, reverses_id, at, chain_hash) VALUES (?, ?, 'staff', 0, '', 'purchase', ?, '', NULL, ?, ?)`,
 		models.KindPurchase, campus, pid, now, hash)
 	if err != nil {
@@ -214,7 +235,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 		}
 		args = append(args, jid, p.AccountID, p.Asset, p.Amount, seq, bal, now)
 	}
-	if _, err = tx.ExecContext(ctx, sb.String(), args...); err != nil {
+	if _, err = s.exec(ctx, tx, sb.String(), args...); err != nil {
 		return err
 	}
 	sb.Reset()
@@ -239,11 +260,11 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 		args = append(args, a.id)
 	}
 	sb.WriteString(")")
-	if _, err = tx.ExecContext(ctx, sb.String(), args...); err != nil {
+	if _, err = s.exec(ctx, tx, sb.String(), args...); err != nil {
 		return err
 	}
 	if q.PointsEarned > 0 {
-		if _, err = tx.ExecContext(ctx, `INSERT INTO points_lots (account_id, journal_id, amount, remaining, earned_at,
+		if _, err = s.exec(ctx, tx, `INSERT INTO points_lots (account_id, journal_id, amount, remaining, earned_at,
 			available_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, points.id, jid, q.PointsEarned, q.PointsEarned, now,
 			now.AddDate(0, 0, r.PendingDays), models.LotExpiry(now, r)); err != nil {
 			return err
@@ -254,7 +275,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	// payment method, in one slot of the day's rows.
 	day := now.In(r.Location()).Format("2006-01-02")
 	slot := pid % 8
-	if _, err = tx.ExecContext(ctx, `INSERT INTO report_daily (campus_id, day, metric, dim, slot, amount, n) VALUES
+	if _, err = s.exec(ctx, tx, `INSERT INTO report_daily (campus_id, day, metric, dim, slot, amount, n) VALUES
 		(?, ?, 'category', 'meals', ?, ?, 1), (?, ?, 'method', 'cash', ?, ?, 1), (?, ?, 'method', 'stored_value', ?, ?, 1),
 		(?, ?, 'sales', '', ?, ?, 1)`+s.upsertSummary, campus, day, slot, q.Due, campus, day, slot, cash, campus, day, slot, sv,
 		campus, day, slot, q.Due); err != nil {
@@ -278,7 +299,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	answer = append(answer, `,"stored_value_bonus":`...)
 	answer = strconv.AppendInt(answer, bonus.balance, 10)
 	answer = append(answer, "}}"...)
-	if _, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, response, created_at)
+	if _, err = s.exec(ctx, tx, `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, response, created_at)
 		VALUES (?, ?, ?, 201, ?, ?)`, s.scope, key, models.RequestHash([]byte(key)), answer, now); err != nil {
 		return err
 	}
