@@ -101,6 +101,7 @@ type Account struct {
 	Balance   int64
 	Seq       int64
 	ChainHash string // hash of the last journal that moved it (models/ledgerchain)
+	CampusID  int64  // the campus its balance counts at (ledger_totals.go)
 	CreatedAt time.Time
 }
 
@@ -217,6 +218,7 @@ type walletRow struct {
 	Balance      int64
 	Seq          int64
 	ChainHash    string
+	AcctCampusID int64
 }
 
 // lockWallet locks the member (and family) row and the member's accounts,
@@ -242,7 +244,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	args = append(args, memberID)
 	var rows []walletRow
 	err := tx.WithContext(ctx).Raw(`SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
-		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash
+		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash, a.campus_id AS acct_campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+forUpdate(tx), args...).Scan(&rows).Error
@@ -261,7 +263,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	for _, r := range rows {
 		if r.AcctID != nil {
 			accts = append(accts, Account{ID: *r.AcctID, OwnerType: r.OwnerType, OwnerID: r.OwnerID, Name: r.Name,
-				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq, ChainHash: r.ChainHash})
+				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq, ChainHash: r.ChainHash, CampusID: r.AcctCampusID})
 		}
 	}
 	svType, svID := "member", m.MemberID
@@ -300,7 +302,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 		if *n.slot != nil {
 			continue
 		}
-		a, err := createAccount(ctx, tx, now, n.ownerType, n.ownerID, n.name, n.asset)
+		a, err := createWalletAccount(ctx, tx, now, w, n.ownerType, n.ownerID, n.name, n.asset)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -312,7 +314,16 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 // createAccount inserts an account, or locks and returns the one a
 // concurrent transaction created first.
 func createAccount(ctx context.Context, tx *gorm.DB, now time.Time, ownerType string, ownerID int64, name, asset string) (*Account, error) {
-	a := &Account{OwnerType: ownerType, OwnerID: ownerID, Name: name, Asset: asset, CreatedAt: now.UTC()}
+	campus, err := accountCampus(ctx, tx, ownerType, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	return createAccountAt(ctx, tx, now, ownerType, ownerID, campus, name, asset)
+}
+
+// createAccountAt is createAccount for an account counting at campus.
+func createAccountAt(ctx context.Context, tx *gorm.DB, now time.Time, ownerType string, ownerID, campus int64, name, asset string) (*Account, error) {
+	a := &Account{OwnerType: ownerType, OwnerID: ownerID, Name: name, Asset: asset, CampusID: campus, CreatedAt: now.UTC()}
 	err := tx.WithContext(ctx).Create(a).Error
 	if err == nil {
 		return a, nil
@@ -437,6 +448,9 @@ func post(ctx context.Context, tx *gorm.DB, now time.Time, d *draft) (int64, err
 		a.ChainHash = j.ChainHash
 	}
 	if err := saveBalances(ctx, tx, touched, j.ChainHash); err != nil {
+		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
+	}
+	if err := addPostingTotals(ctx, tx, d.lines); err != nil {
 		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
 	}
 	return j.ID, nil
