@@ -387,6 +387,8 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("reports-bench")
 	dbSpec := f.str("db", "", "database built by reports-fixture")
 	n := f.Int("n", 50, "requests per URL")
+	only := f.str("only", "", "ask only the URLs containing this text")
+	sections := f.Bool("sections", true, "first time each section of the report in-process (30 days, all campuses)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -401,8 +403,13 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *sections {
+		if err := benchSections(ctx, db, out); err != nil {
+			return err
+		}
+	}
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 60 * time.Second,
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Get(base + "/login")
 	if err != nil {
@@ -448,6 +455,9 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%-70s %8s %8s %8s %8s\n", "url", "p50 ms", "p99 ms", "max ms", "bytes")
 	for _, u := range urls {
+		if !strings.Contains(u, *only) {
+			continue
+		}
 		var lat []time.Duration
 		var size int
 		for i := 0; i < *n; i++ {
@@ -473,6 +483,44 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 		}
 		fmt.Fprintf(out, "%-70s %8.1f %8.1f %8.1f %8d\n", u, q(0.50), q(0.99), float64(lat[len(lat)-1].Microseconds())/1000, size)
+	}
+	return nil
+}
+
+// benchSections times each section of the report once, in-process, for the
+// default window (the last 30 days, every campus), so a slow page can be
+// laid at the door of the section that makes it slow.
+func benchSections(ctx context.Context, db *models.DB, out io.Writer) error {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return err
+	}
+	today := time.Now().In(loc)
+	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
+	p := reports.Period{Loc: loc, Grain: reports.GrainDay, From: midnight.AddDate(0, 0, -29), To: midnight.AddDate(0, 0, 1)}
+	g := db.R
+	for _, s := range []struct {
+		name string
+		run  func() error
+	}{
+		{"members (member_counts)", func() error { _, err := reports.MembersFiltered(ctx, g, nil, reports.Filter{}); return err }},
+		{"liabilities (ledger_totals)", func() error { _, err := reports.LiabilitiesByCampus(ctx, g, nil); return err }},
+		{"money (report_daily)", func() error { _, err := reports.MoneyFor(ctx, g, p); return err }},
+		{"school counts (/admin)", func() error {
+			_, err := models.SchoolCounts(ctx, g, midnight.UTC(), nil)
+			return err
+		}},
+		{"activity (new, active, churned)", func() error { _, err := reports.ActivityFor(ctx, g, p, reports.Filter{}); return err }},
+		{"cohorts", func() error { _, err := reports.CohortsFor(ctx, g, p, reports.Filter{}); return err }},
+		{"loyalty", func() error { _, err := reports.LoyaltyFor(ctx, g, p); return err }},
+		{"service", func() error { _, err := reports.ServiceFor(ctx, g, p); return err }},
+		{"whole report (Build)", func() error { _, err := reports.Build(ctx, g, p); return err }},
+	} {
+		t0 := time.Now()
+		if err := s.run(); err != nil {
+			return fmt.Errorf("reports-bench: %s: %w", s.name, err)
+		}
+		fmt.Fprintf(out, "section %-36s %10.1f ms\n", s.name, float64(time.Since(t0).Microseconds())/1000)
 	}
 	return nil
 }
