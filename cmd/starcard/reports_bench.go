@@ -514,6 +514,7 @@ func benchSections(ctx context.Context, db *models.DB, out io.Writer) error {
 		{"cohorts", func() error { _, err := reports.CohortsFor(ctx, g, p, reports.Filter{}); return err }},
 		{"loyalty", func() error { _, err := reports.LoyaltyFor(ctx, g, p); return err }},
 		{"service", func() error { _, err := reports.ServiceFor(ctx, g, p); return err }},
+		{"dashboard (BuildDashboard)", func() error { _, err := reports.BuildDashboard(ctx, g, p); return err }},
 		{"whole report (Build)", func() error { _, err := reports.Build(ctx, g, p); return err }},
 	} {
 		t0 := time.Now()

@@ -48,7 +48,20 @@ type RenewalLine struct {
 
 // Build reads every section of the report.
 func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
-	r := &Report{Period: p, CampusName: map[int64]string{}}
+	return build(ctx, db, p, true)
+}
+
+// BuildDashboard reads the sections the admin home shows — members,
+// liabilities, money, renewal and service — and leaves out the member
+// activity, cohorts and loyalty, which read the period's purchases and
+// check-ins member by member (seconds at a million members) and which the
+// dashboard does not show (Activity and Loyalty stay zero, Cohorts nil).
+func BuildDashboard(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
+	return build(ctx, db, p, false)
+}
+
+func build(ctx context.Context, db *gorm.DB, p Period, full bool) (*Report, error) {
+	r := &Report{Period: p, CampusName: map[int64]string{}, Loyalty: &Loyalty{}}
 	cs, err := models.ListAllCampuses(ctx, db)
 	if err != nil {
 		return nil, err
@@ -59,11 +72,13 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 	if r.Members, err = MembersFiltered(ctx, db, p.CampusIDs, p.Filter); err != nil {
 		return nil, err
 	}
-	if r.Activity, err = ActivityFor(ctx, db, p, p.Filter); err != nil {
-		return nil, err
-	}
-	if r.Cohorts, err = CohortsFor(ctx, db, p, p.Filter); err != nil {
-		return nil, err
+	if full {
+		if r.Activity, err = ActivityFor(ctx, db, p, p.Filter); err != nil {
+			return nil, err
+		}
+		if r.Cohorts, err = CohortsFor(ctx, db, p, p.Filter); err != nil {
+			return nil, err
+		}
 	}
 	ls, err := LiabilitiesByCampus(ctx, db, p.CampusIDs)
 	if err != nil {
@@ -81,8 +96,10 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 		return nil, err
 	}
 	r.Renewals, r.Renewal = renewalsFor(rows, r.CampusName)
-	if r.Loyalty, err = LoyaltyFor(ctx, db, p); err != nil {
-		return nil, err
+	if full {
+		if r.Loyalty, err = LoyaltyFor(ctx, db, p); err != nil {
+			return nil, err
+		}
 	}
 	if r.Service, err = ServiceFor(ctx, db, p); err != nil {
 		return nil, err
