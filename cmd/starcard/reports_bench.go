@@ -387,7 +387,7 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("reports-bench")
 	dbSpec := f.str("db", "", "database built by reports-fixture")
 	n := f.Int("n", 50, "requests per URL")
-	only := f.str("only", "", "ask only the URLs containing this text")
+	only := f.str("only", "", "ask only the URLs matching this regular expression")
 	sections := f.Bool("sections", true, "first time each section of the report in-process (30 days, all campuses)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -454,8 +454,12 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 		"/api/v1/reports/members?campus_id=" + c,
 	}
 	fmt.Fprintf(out, "%-70s %8s %8s %8s %8s\n", "url", "p50 ms", "p99 ms", "max ms", "bytes")
+	pick, err := regexp.Compile(*only)
+	if err != nil {
+		return fmt.Errorf("reports-bench: -only: %w", err)
+	}
 	for _, u := range urls {
-		if !strings.Contains(u, *only) {
+		if !pick.MatchString(u) {
 			continue
 		}
 		var lat []time.Duration
