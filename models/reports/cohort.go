@@ -71,15 +71,25 @@ type Activity struct {
 // a window's purchases instead of a million members. The local-day range is
 // widened by a day either side and the exact instants filtered after it.
 func seenIn(ctx context.Context, db *gorm.DB, from, to time.Time) (string, []any, error) {
-	var campuses []int64
-	if err := db.WithContext(ctx).Raw(`SELECT id FROM campuses`).Scan(&campuses).Error; err != nil {
-		return "", nil, fmt.Errorf("reports: campuses: %w", err)
+	campuses, err := everyCampus(ctx, db)
+	if err != nil {
+		return "", nil, err
 	}
-	campuses = append(campuses, 0)
 	d0, d1 := from.AddDate(0, 0, -1).Format(time.DateOnly), to.AddDate(0, 0, 1).Format(time.DateOnly)
 	return `(SELECT p.member_id FROM purchases p WHERE p.campus_id IN ? AND p.at >= ? AND p.at < ?
 		UNION SELECT c.member_id FROM checkins c WHERE c.campus_id IN ? AND c.local_day >= ? AND c.local_day <= ? AND c.at >= ? AND c.at < ?)`,
 		[]any{campuses, from, to, campuses, d0, d1, from, to}, nil
+}
+
+// everyCampus lists every campus id and 0 (an operation of a member of no
+// campus): "campus_id IN everyCampus" lets a query over all campuses read a
+// time range of a (campus_id, at) index, which "no campus condition" cannot.
+func everyCampus(ctx context.Context, db *gorm.DB) ([]int64, error) {
+	var campuses []int64
+	if err := db.WithContext(ctx).Raw(`SELECT id FROM campuses`).Scan(&campuses).Error; err != nil {
+		return nil, fmt.Errorf("reports: campuses: %w", err)
+	}
+	return append(campuses, 0), nil
 }
 
 // ActivityFor counts new, active and churned members for the period.
