@@ -210,7 +210,8 @@ type Counts struct {
 	Staff         int64
 	Members       int64 // children on file, not archived
 	CheckinsToday int64
-	// Outstanding liabilities, derived from the member and family accounts.
+	// Outstanding liabilities, from the running totals of the member and
+	// family accounts (ledger_totals.go); members from member_counts.
 	StoredValue int64 // fen owed as prepaid value (principal + bonus)
 	Points      int64
 }
@@ -223,10 +224,10 @@ func SchoolCounts(ctx context.Context, db *gorm.DB, dayStart time.Time, scope []
 	if scope == nil {
 		err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL) AS campuses,
 		(SELECT COUNT(*) FROM staff_users WHERE disabled_at IS NULL) AS staff,
-		(SELECT COUNT(*) FROM members WHERE archived_at IS NULL) AS members,
+		(SELECT COALESCE(SUM(n), 0) FROM member_counts) AS members,
 		(SELECT COUNT(*) FROM checkins WHERE at >= ? AND kind = 'arrival') AS checkins_today,
-		(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE owner_type IN ('member', 'family') AND asset = 'cny') AS stored_value,
-		(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE owner_type = 'member' AND asset = 'points') AS points`,
+		(SELECT COALESCE(SUM(balance), 0) FROM ledger_totals WHERE asset = 'cny' AND name <> 'hours_value') AS stored_value,
+		(SELECT COALESCE(SUM(balance), 0) FROM ledger_totals WHERE asset = 'points') AS points`,
 			dayStart).Scan(&c).Error
 		if err != nil {
 			return c, fmt.Errorf("models: school counts: %w", err)
@@ -241,7 +242,7 @@ func SchoolCounts(ctx context.Context, db *gorm.DB, dayStart time.Time, scope []
 	err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL AND id IN ?) AS campuses,
 		(SELECT COUNT(DISTINCT u.id) FROM staff_users u JOIN staff_campuses sc ON sc.user_id = u.id
 			WHERE u.disabled_at IS NULL AND sc.campus_id IN ?) AS staff,
-		(SELECT COUNT(*) FROM members WHERE archived_at IS NULL AND campus_id IN ?) AS members,
+		(SELECT COALESCE(SUM(n), 0) FROM member_counts WHERE campus_id IN ?) AS members,
 		(SELECT COUNT(*) FROM checkins c JOIN members m ON m.id = c.member_id
 			WHERE c.at >= ? AND c.kind = 'arrival' AND m.campus_id IN ?) AS checkins_today`,
 		scope, scope, scope, dayStart, scope).Scan(&c).Error

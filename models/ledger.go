@@ -102,6 +102,7 @@ type Account struct {
 	Balance   int64
 	Seq       int64
 	ChainHash string // hash of the last journal that moved it (models/ledgerchain)
+	CampusID  int64  // the campus its balance counts at (ledger_totals.go)
 	CreatedAt time.Time
 }
 
@@ -218,6 +219,7 @@ type walletRow struct {
 	Balance      int64
 	Seq          int64
 	ChainHash    string
+	AcctCampusID int64
 }
 
 // scanWalletRows runs the wallet lock query on tx's connection and reads
@@ -234,13 +236,13 @@ func scanWalletRows(ctx context.Context, tx *gorm.DB, query string, args ...any)
 	for rs.Next() {
 		var r walletRow
 		var tier, ownerType, name, asset, chain sql.NullString
-		var acct, ownerID, balance, seq sql.NullInt64
+		var acct, ownerID, balance, seq, acctCampus sql.NullInt64
 		if err := rs.Scan(&r.MemberID, &r.CampusID, &r.FamilyID, &tier, &r.SharedWallet, &r.Spend,
-			&acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain); err != nil {
+			&acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain, &acctCampus); err != nil {
 			return nil, err
 		}
 		r.Tier, r.OwnerType, r.Name, r.Asset, r.ChainHash = tier.String, ownerType.String, name.String, asset.String, chain.String
-		r.OwnerID, r.Balance, r.Seq = ownerID.Int64, balance.Int64, seq.Int64
+		r.OwnerID, r.Balance, r.Seq, r.AcctCampusID = ownerID.Int64, balance.Int64, seq.Int64, acctCampus.Int64
 		if acct.Valid {
 			id := acct.Int64
 			r.AcctID = &id
@@ -272,7 +274,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	}
 	args = append(args, memberID)
 	rows, err := scanWalletRows(ctx, tx, `SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
-		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash
+		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash, a.campus_id AS acct_campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+forUpdate(tx), args...)
@@ -291,7 +293,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	for _, r := range rows {
 		if r.AcctID != nil {
 			accts = append(accts, Account{ID: *r.AcctID, OwnerType: r.OwnerType, OwnerID: r.OwnerID, Name: r.Name,
-				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq, ChainHash: r.ChainHash})
+				Asset: r.Asset, Balance: r.Balance, Seq: r.Seq, ChainHash: r.ChainHash, CampusID: r.AcctCampusID})
 		}
 	}
 	svType, svID := "member", m.MemberID
@@ -330,7 +332,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 		if *n.slot != nil {
 			continue
 		}
-		a, err := createAccount(ctx, tx, now, n.ownerType, n.ownerID, n.name, n.asset)
+		a, err := createWalletAccount(ctx, tx, now, w, n.ownerType, n.ownerID, n.name, n.asset)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -342,7 +344,16 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 // createAccount inserts an account, or locks and returns the one a
 // concurrent transaction created first.
 func createAccount(ctx context.Context, tx *gorm.DB, now time.Time, ownerType string, ownerID int64, name, asset string) (*Account, error) {
-	a := &Account{OwnerType: ownerType, OwnerID: ownerID, Name: name, Asset: asset, CreatedAt: now.UTC()}
+	campus, err := accountCampus(ctx, tx, ownerType, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	return createAccountAt(ctx, tx, now, ownerType, ownerID, campus, name, asset)
+}
+
+// createAccountAt is createAccount for an account counting at campus.
+func createAccountAt(ctx context.Context, tx *gorm.DB, now time.Time, ownerType string, ownerID, campus int64, name, asset string) (*Account, error) {
+	a := &Account{OwnerType: ownerType, OwnerID: ownerID, Name: name, Asset: asset, CampusID: campus, CreatedAt: now.UTC()}
 	err := tx.WithContext(ctx).Create(a).Error
 	if err == nil {
 		return a, nil
@@ -477,6 +488,9 @@ func post(ctx context.Context, tx *gorm.DB, now time.Time, d *draft) (int64, err
 		a.ChainHash = j.ChainHash
 	}
 	if err := saveBalances(ctx, tx, touched, j.ChainHash); err != nil {
+		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
+	}
+	if err := addPostingTotals(ctx, tx, d.lines); err != nil {
 		return 0, fmt.Errorf("models: post %s: %w", d.Kind, err)
 	}
 	return j.ID, nil

@@ -417,6 +417,9 @@ func UpdateMember(ctx context.Context, db *DB, now time.Time, actor Actor, id in
 		}).Error; err != nil {
 			return err
 		}
+		if err := recountMemberCampus(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := setTags(ctx, tx, id, e.Tags); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,8 @@ import (
 // sameWork is the "same-work" ceiling of issue 19: one purchase exactly as
 // the API writes it — the member's wallet rows locked in one statement; the
 // purchase, the spend day, the journal (with its chain hash), the postings in
-// one statement, the two balances in one statement, the lot, the day's report
+// one statement, the two balances in one statement, the campus running totals
+// in one statement, the lot, the day's report
 // summary rows (models/reports) in one statement and the idempotency row with
 // the answer; one transaction — in hand-written SQL on
 // database/sql, with no HTTP, no ORM, no hooks. It writes into the real
@@ -28,6 +30,7 @@ type sameWork struct {
 	lock          string
 	upsertSpend   string
 	upsertSummary string
+	upsertTotals  string
 	prepared      bool // statements prepared once per connection (MySQL), as the API's are
 }
 
@@ -45,7 +48,9 @@ func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
 		ON CONFLICT (member_id, day) DO UPDATE SET amount = amount + excluded.amount`
 	s.upsertSummary = ` ON CONFLICT (day, campus_id, metric, dim, slot) DO UPDATE SET amount = report_daily.amount + excluded.amount,
 		n = report_daily.n + excluded.n`
+	s.upsertTotals = " ON CONFLICT (campus_id, name, slot) DO UPDATE SET balance = balance + excluded.balance"
 	if s.mysql {
+		s.upsertTotals = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
 		s.upsertSummary = ` ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount), n = n + VALUES(n)`
 		s.lock = " FOR UPDATE"
 		s.upsertSpend = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
@@ -75,8 +80,9 @@ func (s *sameWork) query(ctx context.Context, tx *sql.Tx, q string, args ...any)
 }
 
 type rawAcct struct {
-	id, balance, seq int64
-	name, head       string
+	id, balance, seq, campus int64
+	name, head               string
+	moved                    int64 // this purchase's change
 }
 
 // purchase records the bench's ¥12.34 meal (¥0.50 stored value, the rest
@@ -107,7 +113,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	}()
 	rows, err := s.query(ctx, tx, `SELECT m.campus_id, m.tier,
 		(SELECT COALESCE(SUM(s.amount), 0) FROM member_spend_days s WHERE s.member_id = m.id AND s.day > ?) AS spend,
-		a.id, a.name, a.balance, a.seq, a.chain_hash
+		a.id, a.name, a.balance, a.seq, a.chain_hash, a.campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+s.lock,
@@ -120,7 +126,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	var points, principal, bonus rawAcct
 	for rows.Next() {
 		var a rawAcct
-		if err = rows.Scan(&campus, &tier, &spend, &a.id, &a.name, &a.balance, &a.seq, &a.head); err != nil {
+		if err = rows.Scan(&campus, &tier, &spend, &a.id, &a.name, &a.balance, &a.seq, &a.head, &a.campus); err != nil {
 			rows.Close()
 			return err
 		}
@@ -202,6 +208,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 		if l.a != nil {
 			prevs = append(prevs, ledgerchain.Prev{AccountID: l.a.id, Hash: l.a.head})
 			l.a.balance += l.amount
+			l.a.moved += l.amount
 			l.a.seq++
 			seq, bal := l.a.seq, l.a.balance
 			p.AccountID, p.Seq, p.BalanceAfter = l.a.id, &seq, &bal
@@ -260,6 +267,36 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 		args = append(args, a.id)
 	}
 	sb.WriteString(")")
+	if _, err = s.exec(ctx, tx, sb.String(), args...); err != nil {
+		return err
+	}
+	// The campus running totals (models/ledger_totals.go), one row per moved
+	// account's campus, name and slot, in key order, in one statement.
+	sort.Slice(moved, func(i, j int) bool {
+		a, b := moved[i], moved[j]
+		if a.campus != b.campus {
+			return a.campus < b.campus
+		}
+		if a.name != b.name {
+			return a.name < b.name
+		}
+		return a.id%models.TotalsSlots < b.id%models.TotalsSlots
+	})
+	sb.Reset()
+	args = args[:0]
+	sb.WriteString("INSERT INTO ledger_totals (campus_id, name, slot, asset, balance) VALUES ")
+	for i, a := range moved {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString("(?,?,?,?,?)")
+		asset := models.AssetCNY
+		if a.name == models.AcctPoints {
+			asset = models.AssetPoints
+		}
+		args = append(args, a.campus, a.name, a.id%models.TotalsSlots, asset, a.moved)
+	}
+	sb.WriteString(s.upsertTotals)
 	if _, err = s.exec(ctx, tx, sb.String(), args...); err != nil {
 		return err
 	}

@@ -101,20 +101,8 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 		Role: string(models.RoleAdmin)}); err != nil {
 		return fmt.Errorf("reports-fixture: staff: %w", err)
 	}
-	conn, err := db.SQL().Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	for _, s := range []string{`SET foreign_key_checks = 0`, `SET unique_checks = 0`} {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return err
-		}
-	}
-	b := &bulk{ctx: ctx, conn: conn, out: out}
-	if _, err := conn.ExecContext(ctx, `START TRANSACTION`); err != nil {
-		return err
-	}
+	b := &bulk{ctx: ctx, db: db.SQL(), out: out}
+	defer b.close()
 	rng := rand.New(rand.NewPCG(16, 2026))
 	ts := func(t time.Time) string { return "'" + t.Format("2006-01-02 15:04:05.000") + "'" }
 	nowS := ts(now)
@@ -213,6 +201,13 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 			fmt.Fprintf(out, "reports-fixture: %d journals in %s\n", j, time.Since(start).Round(time.Second))
 		}
 	}
+	// Accounts count at their member's campus; the running totals (one
+	// compacted slot per campus and name) are their sums, as post() keeps them.
+	type totalKey struct {
+		campus int64
+		name   string
+	}
+	totals := map[totalKey]int64{}
 	for i := 1; i <= *nMembers; i++ {
 		for k, name := range []string{models.AcctPoints, models.AcctPrincipal, models.AcctBonus} {
 			asset := "cny"
@@ -220,8 +215,19 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 				asset = "points"
 			}
 			a := acct(i, k)
-			b.add("ledger_accounts", "id, owner_type, owner_id, name, asset, balance, seq, created_at",
-				fmt.Sprintf("(%d,'member',%d,'%s','%s',%d,%d,%s)", a, i, name, asset, bal[a-1000], seq[a-1000], nowS))
+			b.add("ledger_accounts", "id, owner_type, owner_id, name, asset, balance, seq, campus_id, created_at",
+				fmt.Sprintf("(%d,'member',%d,'%s','%s',%d,%d,%d,%s)", a, i, name, asset, bal[a-1000], seq[a-1000], memberCampus[i], nowS))
+			totals[totalKey{memberCampus[i], name}] += bal[a-1000]
+		}
+	}
+	for _, c := range campuses {
+		for k, name := range []string{models.AcctPoints, models.AcctPrincipal, models.AcctBonus} {
+			asset := "cny"
+			if k == 0 {
+				asset = "points"
+			}
+			b.add("ledger_totals", "campus_id, name, slot, asset, balance",
+				fmt.Sprintf("(%d,'%s',0,'%s',%d)", c, name, asset, totals[totalKey{c, name}]))
 		}
 	}
 	keys := make([]cellKey, 0, len(cells))
@@ -237,11 +243,11 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 	if err := b.flushAll(); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+	if err := b.close(); err != nil {
 		return err
 	}
 	// The summaries hold the history already: nothing for the backfill job.
-	if _, err := conn.ExecContext(ctx, `UPDATE report_backfill SET upto = 0, done = 0`); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE report_backfill SET upto = 0, done = 0`); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "reports-fixture: %d members, %d journals, %d postings, %d purchases, %d top-ups, %d summary rows in %s\n",
@@ -249,18 +255,75 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 	return nil
 }
 
-// bulk buffers rows per table and writes them as multi-row INSERTs.
+// bulk buffers rows per table and writes them as multi-row INSERTs, each
+// table on its own connection and goroutine (the builder formats the next
+// rows while the server inserts), with the foreign-key and unique checks off
+// for those sessions and a commit every 50 statements.
 type bulk struct {
-	ctx    context.Context
-	conn   *sql.Conn
-	out    io.Writer
-	tables []string
-	cols   map[string]string
-	rows   map[string][]string
-	stmts  int
+	ctx     context.Context
+	db      *sql.DB
+	out     io.Writer
+	tables  []string
+	cols    map[string]string
+	rows    map[string][]string
+	writers map[string]*bulkWriter
 }
 
 const bulkRows = 4000
+
+// bulkWriter is one table's connection, fed whole INSERT statements.
+type bulkWriter struct {
+	stmts chan string
+	done  chan error
+}
+
+func (b *bulk) writer(table string) (*bulkWriter, error) {
+	if w, ok := b.writers[table]; ok {
+		return w, nil
+	}
+	conn, err := b.db.Conn(b.ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []string{`SET foreign_key_checks = 0`, `SET unique_checks = 0`, `START TRANSACTION`} {
+		if _, err := conn.ExecContext(b.ctx, s); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	w := &bulkWriter{stmts: make(chan string, 4), done: make(chan error, 1)}
+	go func() {
+		defer conn.Close()
+		var n int
+		var failed error
+		for q := range w.stmts {
+			if failed != nil {
+				continue // drain
+			}
+			if _, err := conn.ExecContext(b.ctx, q); err != nil {
+				failed = fmt.Errorf("reports-fixture: %s: %w", table, err)
+				continue
+			}
+			// Commit every 50 statements: one log flush per ~200,000 rows.
+			if n++; n%50 == 0 {
+				if _, err := conn.ExecContext(b.ctx, `COMMIT`); err != nil {
+					failed = err
+				} else if _, err := conn.ExecContext(b.ctx, `START TRANSACTION`); err != nil {
+					failed = err
+				}
+			}
+		}
+		if failed == nil {
+			_, failed = conn.ExecContext(b.ctx, `COMMIT`)
+		}
+		w.done <- failed
+	}()
+	if b.writers == nil {
+		b.writers = map[string]*bulkWriter{}
+	}
+	b.writers[table] = w
+	return w, nil
+}
 
 func (b *bulk) add(table, cols string, rows ...string) {
 	if b.rows == nil {
@@ -283,20 +346,12 @@ func (b *bulk) flush(table string) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	q := "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES " + strings.Join(rs, ",")
-	if _, err := b.conn.ExecContext(b.ctx, q); err != nil {
-		return fmt.Errorf("reports-fixture: %s: %w", table, err)
+	w, err := b.writer(table)
+	if err != nil {
+		return err
 	}
+	w.stmts <- "INSERT INTO " + table + " (" + b.cols[table] + ") VALUES " + strings.Join(rs, ",")
 	b.rows[table] = rs[:0]
-	// Commit every 50 statements: one log flush per ~200,000 rows.
-	if b.stmts++; b.stmts%50 == 0 {
-		if _, err := b.conn.ExecContext(b.ctx, `COMMIT`); err != nil {
-			return err
-		}
-		if _, err := b.conn.ExecContext(b.ctx, `START TRANSACTION`); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -309,6 +364,19 @@ func (b *bulk) flushAll() error {
 	return nil
 }
 
+// close waits for every table's writer and returns the first failure.
+func (b *bulk) close() error {
+	var first error
+	for t, w := range b.writers {
+		close(w.stmts)
+		if err := <-w.done; err != nil && first == nil {
+			first = err
+		}
+		delete(b.writers, t)
+	}
+	return first
+}
+
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // cmdReportsBench serves the app in-process on the fixture's database, logs
@@ -319,6 +387,8 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("reports-bench")
 	dbSpec := f.str("db", "", "database built by reports-fixture")
 	n := f.Int("n", 50, "requests per URL")
+	only := f.str("only", "", "ask only the URLs matching this regular expression")
+	sections := f.Bool("sections", true, "first time each section of the report in-process (30 days, all campuses)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -333,8 +403,13 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *sections {
+		if err := benchSections(ctx, db, out); err != nil {
+			return err
+		}
+	}
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 60 * time.Second,
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Get(base + "/login")
 	if err != nil {
@@ -379,7 +454,14 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 		"/api/v1/reports/members?campus_id=" + c,
 	}
 	fmt.Fprintf(out, "%-70s %8s %8s %8s %8s\n", "url", "p50 ms", "p99 ms", "max ms", "bytes")
+	pick, err := regexp.Compile(*only)
+	if err != nil {
+		return fmt.Errorf("reports-bench: -only: %w", err)
+	}
 	for _, u := range urls {
+		if !pick.MatchString(u) {
+			continue
+		}
 		var lat []time.Duration
 		var size int
 		for i := 0; i < *n; i++ {
@@ -405,6 +487,45 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 			return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 		}
 		fmt.Fprintf(out, "%-70s %8.1f %8.1f %8.1f %8d\n", u, q(0.50), q(0.99), float64(lat[len(lat)-1].Microseconds())/1000, size)
+	}
+	return nil
+}
+
+// benchSections times each section of the report once, in-process, for the
+// default window (the last 30 days, every campus), so a slow page can be
+// laid at the door of the section that makes it slow.
+func benchSections(ctx context.Context, db *models.DB, out io.Writer) error {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return err
+	}
+	today := time.Now().In(loc)
+	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
+	p := reports.Period{Loc: loc, Grain: reports.GrainDay, From: midnight.AddDate(0, 0, -29), To: midnight.AddDate(0, 0, 1)}
+	g := db.R
+	for _, s := range []struct {
+		name string
+		run  func() error
+	}{
+		{"members (member_counts)", func() error { _, err := reports.MembersFiltered(ctx, g, nil, reports.Filter{}); return err }},
+		{"liabilities (ledger_totals)", func() error { _, err := reports.LiabilitiesByCampus(ctx, g, nil); return err }},
+		{"money (report_daily)", func() error { _, err := reports.MoneyFor(ctx, g, p); return err }},
+		{"school counts (/admin)", func() error {
+			_, err := models.SchoolCounts(ctx, g, midnight.UTC(), nil)
+			return err
+		}},
+		{"activity (new, active, churned)", func() error { _, err := reports.ActivityFor(ctx, g, p, reports.Filter{}); return err }},
+		{"cohorts", func() error { _, err := reports.CohortsFor(ctx, g, p, reports.Filter{}); return err }},
+		{"loyalty", func() error { _, err := reports.LoyaltyFor(ctx, g, p); return err }},
+		{"service", func() error { _, err := reports.ServiceFor(ctx, g, p); return err }},
+		{"dashboard (BuildDashboard)", func() error { _, err := reports.BuildDashboard(ctx, g, p); return err }},
+		{"whole report (Build)", func() error { _, err := reports.Build(ctx, g, p); return err }},
+	} {
+		t0 := time.Now()
+		if err := s.run(); err != nil {
+			return fmt.Errorf("reports-bench: %s: %w", s.name, err)
+		}
+		fmt.Fprintf(out, "section %-36s %10.1f ms\n", s.name, float64(time.Since(t0).Microseconds())/1000)
 	}
 	return nil
 }

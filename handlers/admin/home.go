@@ -39,7 +39,7 @@ func (h handler) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rep, err := reports.Build(ctx, h.DB.R, p)
+	rep, err := reports.BuildDashboard(ctx, h.DB.R, p)
 	if err != nil {
 		return err
 	}

@@ -212,6 +212,9 @@ func drawPackage(ctx context.Context, tx *gorm.DB, packageID, journalID, hours i
 	if hours == 0 {
 		return nil
 	}
+	if err := revaluePackage(ctx, tx, packageID, hours); err != nil {
+		return err
+	}
 	if err := tx.WithContext(ctx).Create(&draw{PackageID: packageID, JournalID: journalID, Hours: hours}).Error; err != nil {
 		return fmt.Errorf("courses: draw: %w", err)
 	}

@@ -60,6 +60,7 @@ type Package struct {
 	Status     string    `json:"status"`
 	ValidUntil time.Time `json:"valid_until"`
 	CreatedAt  time.Time `json:"created_at"`
+	CampusID   int64     `json:"-"` // the campus its refund value counts at (value.go)
 }
 
 // TableName maps Package to its table.
@@ -204,9 +205,13 @@ func PostSale(ctx context.Context, tx *gorm.DB, now time.Time, r models.Rules, i
 		return nil, fmt.Errorf("courses: sell package: %w", err)
 	}
 	p := Package{MemberID: in.MemberID, CourseID: c.ID, AccountID: acct.ID, PurchaseID: pr.ID, JournalID: jid, Hours: in.Hours,
-		BonusHours: in.BonusHours, Remaining: credit, Paid: pr.Paid, Status: PackageActive, ValidUntil: validUntil, CreatedAt: now}
+		BonusHours: in.BonusHours, Remaining: credit, Paid: pr.Paid, Status: PackageActive, ValidUntil: validUntil, CreatedAt: now,
+		CampusID: acct.CampusID}
 	if err := tx.WithContext(ctx).Create(&p).Error; err != nil {
 		return nil, fmt.Errorf("courses: sell package: %w", err)
+	}
+	if err := addPackageValue(ctx, tx, &p); err != nil {
+		return nil, err
 	}
 	if err := joinCourse(ctx, tx, now, c.ID, in.MemberID); err != nil {
 		return nil, err

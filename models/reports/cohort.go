@@ -65,9 +65,32 @@ type Activity struct {
 	Churned int64 `json:"churned"`
 }
 
-// seen is the SQL condition "member m checked in or bought in [?, ?)".
-const seen = `(EXISTS (SELECT 1 FROM checkins c WHERE c.member_id = m.id AND c.at >= ? AND c.at < ?)
-	OR EXISTS (SELECT 1 FROM purchases p WHERE p.member_id = m.id AND p.at >= ? AND p.at < ?))`
+// seenIn is the SQL set "members who checked in or bought in [from, to)",
+// read by the time indexes of purchases (campus_id, at) and check-ins
+// (campus_id, local_day) over every campus, rather than probed per member:
+// a window's purchases instead of a million members. The local-day range is
+// widened by a day either side and the exact instants filtered after it.
+func seenIn(ctx context.Context, db *gorm.DB, from, to time.Time) (string, []any, error) {
+	campuses, err := everyCampus(ctx, db)
+	if err != nil {
+		return "", nil, err
+	}
+	d0, d1 := from.AddDate(0, 0, -1).Format(time.DateOnly), to.AddDate(0, 0, 1).Format(time.DateOnly)
+	return `(SELECT p.member_id FROM purchases p WHERE p.campus_id IN ? AND p.at >= ? AND p.at < ?
+		UNION SELECT c.member_id FROM checkins c WHERE c.campus_id IN ? AND c.local_day >= ? AND c.local_day <= ? AND c.at >= ? AND c.at < ?)`,
+		[]any{campuses, from, to, campuses, d0, d1, from, to}, nil
+}
+
+// everyCampus lists every campus id and 0 (an operation of a member of no
+// campus): "campus_id IN everyCampus" lets a query over all campuses read a
+// time range of a (campus_id, at) index, which "no campus condition" cannot.
+func everyCampus(ctx context.Context, db *gorm.DB) ([]int64, error) {
+	var campuses []int64
+	if err := db.WithContext(ctx).Raw(`SELECT id FROM campuses`).Scan(&campuses).Error; err != nil {
+		return nil, fmt.Errorf("reports: campuses: %w", err)
+	}
+	return append(campuses, 0), nil
+}
 
 // ActivityFor counts new, active and churned members for the period.
 func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
@@ -80,15 +103,22 @@ func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity
 		return a, fmt.Errorf("reports: new members: %w", err)
 	}
 	act := to.AddDate(0, 0, -ActiveDays)
-	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.created_at < ?`+cond+` AND `+seen,
-		append(append([]any{to}, args...), act, to, act, to)...).Scan(&a.Active).Error; err != nil {
+	seen, sargs, err := seenIn(ctx, db, act, to)
+	if err != nil {
+		return a, err
+	}
+	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.created_at < ?`+cond+` AND m.id IN `+seen,
+		append(append([]any{to}, args...), sargs...)...).Scan(&a.Active).Error; err != nil {
 		return a, fmt.Errorf("reports: active members: %w", err)
 	}
 	idle := to.AddDate(0, 0, -ChurnDays)
+	if seen, sargs, err = seenIn(ctx, db, idle, to); err != nil {
+		return a, err
+	}
 	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at < ?`+cond+` AND (m.lifecycle = ?
-		OR (m.archived_at IS NULL AND m.lifecycle NOT IN (?, ?) AND m.created_at < ? AND NOT `+seen+`))`,
-		append(append([]any{to}, args...), models.LifecycleChurned, models.LifecycleProspect, models.LifecycleGraduated,
-			idle, idle, to, idle, to)...).Scan(&a.Churned).Error; err != nil {
+		OR (m.archived_at IS NULL AND m.lifecycle NOT IN (?, ?) AND m.created_at < ? AND m.id NOT IN `+seen+`))`,
+		append(append(append([]any{to}, args...), models.LifecycleChurned, models.LifecycleProspect, models.LifecycleGraduated,
+			idle), sargs...)...).Scan(&a.Churned).Error; err != nil {
 		return a, fmt.Errorf("reports: churned members: %w", err)
 	}
 	return a, nil

@@ -11,6 +11,8 @@ import (
 	"sort"
 
 	"gorm.io/gorm"
+
+	"starcard/models"
 )
 
 // Liabilities is what a campus (or a set of them) owes its families: points
@@ -50,15 +52,56 @@ func campusFilter(col string, campusIDs []int64) (string, []any) {
 	return " AND " + col + " IN ?", []any{campusIDs}
 }
 
-// LiabilitiesByCampus reads the outstanding balances per campus straight from
-// the ledger's member and family accounts, so the figures are the ledger's
-// own (what `starcard verify` proves equal to the postings). A member's
+// LiabilitiesByCampus reads the outstanding balances per campus from the
+// ledger's running totals (models.LiabilityTotals: a few hundred rows kept
+// in each posting's transaction, proved equal to the accounts by `starcard
+// verify`). A member's accounts count at the member's campus; a family's
+// shared wallet at the campus of the family's first child (a family has one
+// wallet, so it counts once). The class hours' value is what refunding every
+// active package now would pay back (paid hours left, pro rata, floored — the
+// same rule as courses.QuoteRefund), kept by models/courses. campusIDs nil
+// means every campus.
+func LiabilitiesByCampus(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]Liabilities, error) {
+	ts, err := models.LiabilityTotals(ctx, db, campusIDs)
+	if err != nil {
+		return nil, fmt.Errorf("reports: liabilities: %w", err)
+	}
+	var rows []Liabilities
+	at := map[int64]int{}
+	for _, t := range ts {
+		i, ok := at[t.CampusID]
+		if !ok {
+			i = len(rows)
+			at[t.CampusID] = i
+			rows = append(rows, Liabilities{CampusID: t.CampusID})
+		}
+		l := &rows[i]
+		switch {
+		case t.Name == models.TotalHoursValue:
+			l.ClassHoursValue += t.Balance
+		case t.Asset == models.AssetHours:
+			l.ClassHoursOutstanding += t.Balance
+		case t.Name == models.AcctPoints:
+			l.PointsOutstanding += t.Balance
+		case t.Name == models.AcctPrincipal:
+			l.StoredValuePrincipal += t.Balance
+		case t.Name == models.AcctBonus:
+			l.StoredValueBonus += t.Balance
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].CampusID < rows[j].CampusID })
+	return rows, nil
+}
+
+// liabilitiesFromAccounts is LiabilitiesByCampus read the slow way, straight
+// from every member and family account and package (seconds at a million
+// members): the tests hold the running totals to it. A member's
 // accounts count at the member's campus; a family's shared wallet counts at
 // the campus of the family's first child (a family has one wallet, so it
 // must count once). The class hours' value is what refunding every active
 // package now would pay back (paid hours left, pro rata, floored — the same
 // rule as courses.QuoteRefund). campusIDs nil means every campus.
-func LiabilitiesByCampus(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]Liabilities, error) {
+func liabilitiesFromAccounts(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]Liabilities, error) {
 	cond, cargs := campusFilter("m.campus_id", campusIDs)
 	div := "/"
 	if db.Dialector.Name() == "mysql" {

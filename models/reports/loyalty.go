@@ -10,7 +10,8 @@ import (
 )
 
 // Loyalty is the period's loyalty section. Purchases count at their campus
-// and are read by the (campus_id, at) index; coupons used are found through
+// and are read by the (campus_id, at) index (every campus listed when the
+// report covers them all, so the index's time range still applies); coupons used are found through
 // those purchases; the rest count at the member's campus. The member
 // filters narrow every figure.
 type Loyalty struct {
@@ -54,7 +55,15 @@ func LoyaltyFor(ctx context.Context, db *gorm.DB, p Period) (*Loyalty, error) {
 	l := &Loyalty{}
 	q := db.WithContext(ctx)
 	from, to := p.From.UTC(), p.To.UTC()
-	pc, pargs := campusFilter("p.campus_id", p.CampusIDs)
+	pcampus := p.CampusIDs
+	if pcampus == nil {
+		all, err := everyCampus(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		pcampus = all
+	}
+	pc, pargs := campusFilter("p.campus_id", pcampus)
 	fc, fargs := p.Filter.where(nil)
 	mc, margs := p.Filter.where(p.CampusIDs)
 	buy := append(append([]any{from, to}, pargs...), fargs...)

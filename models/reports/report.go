@@ -2,8 +2,10 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -48,7 +50,23 @@ type RenewalLine struct {
 
 // Build reads every section of the report.
 func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
-	r := &Report{Period: p, CampusName: map[int64]string{}}
+	return build(ctx, db, p, true)
+}
+
+// BuildDashboard reads the sections the admin home shows — members,
+// liabilities, money, renewal and service — and leaves out the member
+// activity, cohorts and loyalty, which read the period's purchases and
+// check-ins member by member (seconds at a million members) and which the
+// dashboard does not show (Activity and Loyalty stay zero, Cohorts nil).
+func BuildDashboard(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
+	return build(ctx, db, p, false)
+}
+
+// build reads the sections side by side, each on its own connection of
+// db's pool (db must be a pool, not a transaction): the page waits for the
+// slowest section rather than for their sum.
+func build(ctx context.Context, db *gorm.DB, p Period, full bool) (*Report, error) {
+	r := &Report{Period: p, CampusName: map[int64]string{}, Loyalty: &Loyalty{}}
 	cs, err := models.ListAllCampuses(ctx, db)
 	if err != nil {
 		return nil, err
@@ -56,37 +74,39 @@ func Build(ctx context.Context, db *gorm.DB, p Period) (*Report, error) {
 	for _, c := range cs {
 		r.CampusName[c.ID] = c.Name
 	}
-	if r.Members, err = MembersFiltered(ctx, db, p.CampusIDs, p.Filter); err != nil {
-		return nil, err
+	var ls []Liabilities
+	var rows []renewalStudent
+	parts := []func() error{
+		func() (err error) { r.Members, err = MembersFiltered(ctx, db, p.CampusIDs, p.Filter); return },
+		func() (err error) { ls, err = LiabilitiesByCampus(ctx, db, p.CampusIDs); return },
+		func() (err error) { r.Money, err = MoneyFor(ctx, db, p); return },
+		func() (err error) { rows, err = renewalStudents(ctx, db, p); return },
+		func() (err error) { r.Service, err = ServiceFor(ctx, db, p); return },
 	}
-	if r.Activity, err = ActivityFor(ctx, db, p, p.Filter); err != nil {
-		return nil, err
+	if full {
+		parts = append(parts,
+			func() (err error) { r.Activity, err = ActivityFor(ctx, db, p, p.Filter); return },
+			func() (err error) { r.Cohorts, err = CohortsFor(ctx, db, p, p.Filter); return },
+			func() (err error) { r.Loyalty, err = LoyaltyFor(ctx, db, p); return })
 	}
-	if r.Cohorts, err = CohortsFor(ctx, db, p, p.Filter); err != nil {
-		return nil, err
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = part()
+		}()
 	}
-	ls, err := LiabilitiesByCampus(ctx, db, p.CampusIDs)
-	if err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	for _, l := range ls {
 		r.Liabilities = append(r.Liabilities, CampusLiabilities{Liabilities: l, Name: r.CampusName[l.CampusID]})
 		r.LiabTotal = r.LiabTotal.Add(l)
 	}
-	if r.Money, err = MoneyFor(ctx, db, p); err != nil {
-		return nil, err
-	}
-	rows, err := renewalStudents(ctx, db, p)
-	if err != nil {
-		return nil, err
-	}
 	r.Renewals, r.Renewal = renewalsFor(rows, r.CampusName)
-	if r.Loyalty, err = LoyaltyFor(ctx, db, p); err != nil {
-		return nil, err
-	}
-	if r.Service, err = ServiceFor(ctx, db, p); err != nil {
-		return nil, err
-	}
 	for i := range r.Service.ComplaintsByCampus {
 		id, _ := strconv.ParseInt(r.Service.ComplaintsByCampus[i].Key, 10, 64)
 		r.Service.ComplaintsByCampus[i].Key = r.CampusName[id]

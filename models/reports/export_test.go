@@ -1,0 +1,8 @@
+package reports
+
+// LiabilitiesFromAccounts exposes the slow reading the tests compare the
+// running totals with.
+var LiabilitiesFromAccounts = liabilitiesFromAccounts
+
+// MembersFromRows exposes the slow count the tests compare member_counts with.
+var MembersFromRows = membersFromRows
