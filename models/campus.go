@@ -224,7 +224,7 @@ func SchoolCounts(ctx context.Context, db *gorm.DB, dayStart time.Time, scope []
 	if scope == nil {
 		err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL) AS campuses,
 		(SELECT COUNT(*) FROM staff_users WHERE disabled_at IS NULL) AS staff,
-		(SELECT COALESCE(SUM(n), 0) FROM member_counts) AS members,
+		`+membersCountSQL(ctx, db, false)+` AS members,
 		(SELECT COUNT(*) FROM checkins WHERE at >= ? AND kind = 'arrival') AS checkins_today,
 		(SELECT COALESCE(SUM(balance), 0) FROM ledger_totals WHERE asset = 'cny' AND name <> 'hours_value') AS stored_value,
 		(SELECT COALESCE(SUM(balance), 0) FROM ledger_totals WHERE asset = 'points') AS points`,
@@ -242,7 +242,7 @@ func SchoolCounts(ctx context.Context, db *gorm.DB, dayStart time.Time, scope []
 	err := db.WithContext(ctx).Raw(`SELECT (SELECT COUNT(*) FROM campuses WHERE closed_at IS NULL AND id IN ?) AS campuses,
 		(SELECT COUNT(DISTINCT u.id) FROM staff_users u JOIN staff_campuses sc ON sc.user_id = u.id
 			WHERE u.disabled_at IS NULL AND sc.campus_id IN ?) AS staff,
-		(SELECT COALESCE(SUM(n), 0) FROM member_counts WHERE campus_id IN ?) AS members,
+		`+membersCountSQL(ctx, db, true)+` AS members,
 		(SELECT COUNT(*) FROM checkins c JOIN members m ON m.id = c.member_id
 			WHERE c.at >= ? AND c.kind = 'arrival' AND m.campus_id IN ?) AS checkins_today`,
 		scope, scope, scope, dayStart, scope).Scan(&c).Error

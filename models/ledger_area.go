@@ -143,3 +143,10 @@ func RegisterRefundGuard(g RefundGuard) { refundGuards = append(refundGuards, g)
 func RegisterVerifyCheck(name, sql, say string) {
 	verifyChecks = append(verifyChecks, verifyCheck{name: name, sql: sql, say: say})
 }
+
+// RegisterVerifyCheckIf is RegisterVerifyCheck for an invariant that holds
+// only where when says so (e.g. a table kept by triggers). Register at init.
+func RegisterVerifyCheckIf(name, sql, say string, when func(ctx context.Context, db *gorm.DB) bool) {
+	verifyChecks = append(verifyChecks, verifyCheck{name: name, sql: sql, say: say})
+	verifyWhen[name] = when
+}

@@ -35,7 +35,7 @@ func MembersFiltered(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filt
 	}
 	cond, args := f.where(campusIDs)
 	var q string
-	if f.ClassID == 0 && f.CourseID == 0 {
+	if f.ClassID == 0 && f.CourseID == 0 && models.MemberCountsKept(ctx, db) {
 		// The running counts (member_counts, kept by triggers on members):
 		// a few hundred rows whatever the number of members.
 		q = `SELECT m.tier, m.grade, m.lifecycle, SUM(m.n) AS n FROM member_counts m WHERE 1 = 1` + cond +
@@ -91,9 +91,12 @@ func membersFromRows(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filt
 // for the ungraded), for the report's grade filter, from member_counts.
 func GradeCodes(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]string, error) {
 	cond, args := campusFilter("campus_id", campusIDs)
+	q := `SELECT grade FROM member_counts WHERE 1 = 1` + cond + ` GROUP BY grade HAVING SUM(n) <> 0 ORDER BY grade`
+	if !models.MemberCountsKept(ctx, db) {
+		q = `SELECT grade FROM members WHERE archived_at IS NULL` + cond + ` GROUP BY grade ORDER BY grade`
+	}
 	var codes []string
-	if err := db.WithContext(ctx).Raw(`SELECT grade FROM member_counts WHERE 1 = 1`+cond+` GROUP BY grade HAVING SUM(n) <> 0 ORDER BY grade`, args...).
-		Scan(&codes).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(q, args...).Scan(&codes).Error; err != nil {
 		return nil, fmt.Errorf("reports: grade codes: %w", err)
 	}
 	for i, c := range codes {
@@ -105,11 +108,11 @@ func GradeCodes(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]string, 
 }
 
 func init() {
-	models.RegisterVerifyCheck("member counts differ from the members on file",
+	models.RegisterVerifyCheckIf("member counts differ from the members on file",
 		`SELECT x.campus_id AS a, SUM(x.counted) AS b, SUM(x.held) AS c, 0 AS d, 0 AS e, 0 AS f, 0 AS g FROM (
 			SELECT campus_id, tier, grade, lifecycle, n AS counted, 0 AS held FROM member_counts
 			UNION ALL
 			SELECT campus_id, tier, grade, lifecycle, 0 AS counted, 1 AS held FROM members WHERE archived_at IS NULL) x
 		GROUP BY x.campus_id, x.tier, x.grade, x.lifecycle HAVING SUM(x.counted) <> SUM(x.held)`,
-		"campus %[1]d: a tier, grade and lifecycle counts %[2]d members, %[3]d are on file")
+		"campus %[1]d: a tier, grade and lifecycle counts %[2]d members, %[3]d are on file", models.MemberCountsKept)
 }

@@ -1,0 +1,51 @@
+package models
+
+import (
+	"context"
+	"sync"
+
+	"gorm.io/gorm"
+)
+
+// member_counts (migration 0201) is kept by triggers on members. A server
+// without triggers (TiDB: the migrations apply there without them) leaves
+// the table as the migration filled it, so readers count the members
+// themselves there instead, and verify does not hold the table to them.
+
+var countsKept sync.Map // pool → bool
+
+// MemberCountsKept reports whether member_counts follows the members on db
+// (its triggers exist). Asked once per pool: triggers change only with a
+// migration, which runs before the app serves.
+func MemberCountsKept(ctx context.Context, db *gorm.DB) bool {
+	k := cacheKey(db)
+	if v, ok := countsKept.Load(k); ok {
+		return v.(bool)
+	}
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'members_count_insert'`
+	if isMySQL(db) {
+		q = `SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+			AND TRIGGER_NAME = 'members_count_insert'`
+	}
+	var n int64
+	if err := db.WithContext(ctx).Raw(q).Scan(&n).Error; err != nil {
+		return false // count the members: slow but right
+	}
+	countsKept.Store(k, n > 0)
+	return n > 0
+}
+
+// membersCountSQL is the subquery counting the members on file (of the
+// campuses when scoped): from member_counts where its triggers keep it.
+func membersCountSQL(ctx context.Context, db *gorm.DB, scoped bool) string {
+	if MemberCountsKept(ctx, db) {
+		if scoped {
+			return `(SELECT COALESCE(SUM(n), 0) FROM member_counts WHERE campus_id IN ?)`
+		}
+		return `(SELECT COALESCE(SUM(n), 0) FROM member_counts)`
+	}
+	if scoped {
+		return `(SELECT COUNT(*) FROM members WHERE archived_at IS NULL AND campus_id IN ?)`
+	}
+	return `(SELECT COUNT(*) FROM members WHERE archived_at IS NULL)`
+}
