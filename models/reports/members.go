@@ -29,10 +29,7 @@ func MembersFor(ctx context.Context, db *gorm.DB, campusIDs []int64) (Members, e
 // MembersFiltered counts the members of the campuses narrowed by the filter.
 func MembersFiltered(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filter) (Members, error) {
 	out := Members{ByTier: map[string]int64{}, ByGrade: map[string]int64{}, ByLifecycle: map[string]int64{}}
-	var rows []struct {
-		Tier, Grade, Lifecycle string
-		N                      int64
-	}
+	var rows []countRow
 	cond, args := f.where(campusIDs)
 	var q string
 	if f.ClassID == 0 && f.CourseID == 0 && models.MemberCountsKept(ctx, db) {
@@ -48,6 +45,17 @@ func MembersFiltered(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filt
 	if err := db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return out, fmt.Errorf("reports: members: %w", err)
 	}
+	return tally(rows), nil
+}
+
+type countRow struct {
+	Tier, Grade, Lifecycle string
+	N                      int64
+}
+
+// tally adds up counted rows by tier, grade and lifecycle.
+func tally(rows []countRow) Members {
+	out := Members{ByTier: map[string]int64{}, ByGrade: map[string]int64{}, ByLifecycle: map[string]int64{}}
 	for _, r := range rows {
 		out.Total += r.N
 		out.ByTier[r.Tier] += r.N
@@ -58,7 +66,7 @@ func MembersFiltered(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filt
 		out.ByGrade[g] += r.N
 		out.ByLifecycle[r.Lifecycle] += r.N
 	}
-	return out, nil
+	return out
 }
 
 // membersFromRows is MembersFiltered read the slow way, straight from the
@@ -66,25 +74,12 @@ func MembersFiltered(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filt
 func membersFromRows(ctx context.Context, db *gorm.DB, campusIDs []int64, f Filter) (Members, error) {
 	out := Members{ByTier: map[string]int64{}, ByGrade: map[string]int64{}, ByLifecycle: map[string]int64{}}
 	cond, args := f.where(campusIDs)
-	var rows []struct {
-		Tier, Grade, Lifecycle string
-		N                      int64
-	}
+	var rows []countRow
 	if err := db.WithContext(ctx).Raw(`SELECT m.tier, m.grade, m.lifecycle, COUNT(*) AS n FROM members m
 		WHERE m.archived_at IS NULL`+cond+` GROUP BY m.tier, m.grade, m.lifecycle`, args...).Scan(&rows).Error; err != nil {
 		return out, fmt.Errorf("reports: members: %w", err)
 	}
-	for _, r := range rows {
-		out.Total += r.N
-		out.ByTier[r.Tier] += r.N
-		g := r.Grade
-		if g == "" {
-			g = UngradedKey
-		}
-		out.ByGrade[g] += r.N
-		out.ByLifecycle[r.Lifecycle] += r.N
-	}
-	return out, nil
+	return tally(rows), nil
 }
 
 // GradeCodes lists the grade codes held by the campuses' members (UngradedKey
