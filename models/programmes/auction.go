@@ -2,7 +2,6 @@ package programmes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -146,27 +145,14 @@ func PlaceBid(ctx context.Context, db *models.DB, now time.Time, actor models.Ac
 	if err != nil {
 		return nil, err
 	}
-	out, err := models.RunIdempotent(ctx, db, now, models.Idem{Scope: fmt.Sprintf("prog.bid:%d", memberID), Key: key,
-		Hash: models.RequestHash([]byte(fmt.Sprintf("%d:%d", auctionID, points)))}, func(tx *gorm.DB) (int, []byte, error) {
-		b, err := postBid(ctx, tx, now, rules, actor, auctionID, memberID, points)
+	return runOnce[Bid](ctx, db, now, models.Idem{Scope: fmt.Sprintf("prog.bid:%d", memberID), Key: key,
+		Hash: models.RequestHash([]byte(fmt.Sprintf("%d:%d", auctionID, points)))}, "bid", func(tx *gorm.DB) (int64, error) {
+		r, err := postBid(ctx, tx, now, rules, actor, auctionID, memberID, points)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
-		body, err := json.Marshal(map[string]int64{"id": b.ID})
-		return 201, body, err
+		return r.ID, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	var ref struct{ ID int64 }
-	if err := json.Unmarshal(out.Body, &ref); err != nil {
-		return nil, fmt.Errorf("programmes: bid: %w", err)
-	}
-	var b Bid
-	if err := db.W.WithContext(ctx).Take(&b, ref.ID).Error; err != nil {
-		return nil, fmt.Errorf("programmes: bid: %w", err)
-	}
-	return &b, nil
 }
 
 func leadingBid(ctx context.Context, tx *gorm.DB, auctionID int64) (*Bid, error) {

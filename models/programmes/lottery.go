@@ -2,7 +2,6 @@ package programmes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -241,27 +240,14 @@ func DrawLottery(ctx context.Context, db *models.DB, now time.Time, actor models
 	if err != nil {
 		return nil, err
 	}
-	out, err := models.RunIdempotent(ctx, db, now, models.Idem{Scope: fmt.Sprintf("prog.lottery:%d", memberID), Key: key,
-		Hash: models.RequestHash([]byte(fmt.Sprint(lotteryID)))}, func(tx *gorm.DB) (int, []byte, error) {
-		d, err := postDraw(ctx, tx, now, rules, actor, lotteryID, memberID)
+	return runOnce[Draw](ctx, db, now, models.Idem{Scope: fmt.Sprintf("prog.lottery:%d", memberID), Key: key,
+		Hash: models.RequestHash([]byte(fmt.Sprint(lotteryID)))}, "draw", func(tx *gorm.DB) (int64, error) {
+		r, err := postDraw(ctx, tx, now, rules, actor, lotteryID, memberID)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
-		b, err := json.Marshal(map[string]int64{"id": d.ID})
-		return 201, b, err
+		return r.ID, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	var ref struct{ ID int64 }
-	if err := json.Unmarshal(out.Body, &ref); err != nil {
-		return nil, fmt.Errorf("programmes: draw: %w", err)
-	}
-	var d Draw
-	if err := db.W.WithContext(ctx).Take(&d, ref.ID).Error; err != nil {
-		return nil, fmt.Errorf("programmes: draw: %w", err)
-	}
-	return &d, nil
 }
 
 func postDraw(ctx context.Context, tx *gorm.DB, now time.Time, rules models.Rules, actor models.Actor, lotteryID, memberID int64) (*Draw, error) {

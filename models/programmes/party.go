@@ -2,7 +2,6 @@ package programmes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -128,27 +127,14 @@ func SignUp(ctx context.Context, db *models.DB, now time.Time, loc *time.Locatio
 	if err != nil {
 		return nil, err
 	}
-	out, err := models.RunIdempotent(ctx, db, now, models.Idem{Scope: fmt.Sprintf("prog.party:%d", memberID), Key: key,
-		Hash: models.RequestHash([]byte(fmt.Sprint(partyID)))}, func(tx *gorm.DB) (int, []byte, error) {
-		s, err := postSignup(ctx, tx, now, loc, rules, actor, partyID, memberID)
+	return runOnce[Signup](ctx, db, now, models.Idem{Scope: fmt.Sprintf("prog.party:%d", memberID), Key: key,
+		Hash: models.RequestHash([]byte(fmt.Sprint(partyID)))}, "sign up", func(tx *gorm.DB) (int64, error) {
+		r, err := postSignup(ctx, tx, now, loc, rules, actor, partyID, memberID)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
-		b, err := json.Marshal(map[string]int64{"id": s.ID})
-		return 201, b, err
+		return r.ID, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	var ref struct{ ID int64 }
-	if err := json.Unmarshal(out.Body, &ref); err != nil {
-		return nil, fmt.Errorf("programmes: sign up: %w", err)
-	}
-	var s Signup
-	if err := db.W.WithContext(ctx).Take(&s, ref.ID).Error; err != nil {
-		return nil, fmt.Errorf("programmes: sign up: %w", err)
-	}
-	return &s, nil
 }
 
 func postSignup(ctx context.Context, tx *gorm.DB, now time.Time, loc *time.Location, rules models.Rules, actor models.Actor,

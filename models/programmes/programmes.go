@@ -9,6 +9,7 @@ package programmes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -168,3 +169,30 @@ const (
 	StatusCancelled = "cancelled"
 	StatusDone      = "done"
 )
+
+// runOnce runs post once per idempotency key and returns the row it made:
+// the answer stored with the key is the row's id, so a replay (a double tap,
+// a retried request) returns the first time's row and changes nothing.
+func runOnce[T any](ctx context.Context, db *models.DB, now time.Time, id models.Idem, what string,
+	post func(tx *gorm.DB) (int64, error)) (*T, error) {
+	out, err := models.RunIdempotent(ctx, db, now, id, func(tx *gorm.DB) (int, []byte, error) {
+		rowID, err := post(tx)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(map[string]int64{"id": rowID})
+		return 201, b, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ref struct{ ID int64 }
+	if err := json.Unmarshal(out.Body, &ref); err != nil {
+		return nil, fmt.Errorf("programmes: %s: %w", what, err)
+	}
+	var row T
+	if err := db.W.WithContext(ctx).Take(&row, ref.ID).Error; err != nil {
+		return nil, fmt.Errorf("programmes: %s: %w", what, err)
+	}
+	return &row, nil
+}
