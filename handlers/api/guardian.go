@@ -67,6 +67,19 @@ func (h handler) guardianList(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"guardians": gs})
 }
 
+// memberWithBody reads the member named in the path, as the caller may see
+// it (404 for another campus), and decodes the request body into req first.
+func (h handler) memberWithBody(c *fiber.Ctx, req any) (*models.MemberView, error) {
+	id, err := memberID(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := decode(c, req); err != nil {
+		return nil, err
+	}
+	return models.MemberViewFor(c.UserContext(), h.DB.R, render.User(c), id)
+}
+
 // guardianOf finds a guardian in a member view (404 when not of that family).
 func guardianOf(v *models.MemberView, gid int64) (models.GuardianView, error) {
 	for _, g := range v.Guardians {
@@ -78,20 +91,12 @@ func guardianOf(v *models.MemberView, gid int64) (models.GuardianView, error) {
 }
 
 func (h handler) guardianAdd(c *fiber.Ctx) error {
-	id, err := memberID(c)
-	if err != nil {
-		return err
-	}
 	var req guardianRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	u := render.User(c)
-	v, err := models.MemberViewFor(ctx, h.DB.R, u, id)
+	v, err := h.memberWithBody(c, &req)
 	if err != nil {
 		return err
 	}
+	ctx, u, id := c.UserContext(), render.User(c), v.ID
 	g := models.NewGuardian{Name: req.Name, Phone: req.Phone, Relation: req.Relation, Occupation: req.Occupation,
 		Position: req.Position, EmployerType: req.EmployerType, PositionLevel: req.PositionLevel, Payer: req.Payer,
 		Consent: req.Consent}

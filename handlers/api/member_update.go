@@ -54,20 +54,12 @@ type memberPatchRequest struct {
 }
 
 func (h handler) memberPatch(c *fiber.Ctx) error {
-	id, err := memberID(c)
-	if err != nil {
-		return err
-	}
 	var req memberPatchRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	u := render.User(c)
-	cur, err := models.MemberViewFor(ctx, h.DB.R, u, id)
+	cur, err := h.memberWithBody(c, &req)
 	if err != nil {
 		return err
 	}
+	ctx, u, id := c.UserContext(), render.User(c), cur.ID
 	e := models.MemberEdit{Name: cur.Name, Gender: cur.Gender, BirthDate: cur.BirthDate, CampusID: cur.CampusID,
 		Tags: cur.Tags, Notes: cur.Notes, ReferralSource: cur.ReferralSource}
 	if cur.ClassID != nil {
@@ -115,19 +107,12 @@ type lifecycleRequest struct {
 }
 
 func (h handler) memberLifecycle(c *fiber.Ctx) error {
-	id, err := memberID(c)
+	var req lifecycleRequest
+	cur, err := h.memberWithBody(c, &req)
 	if err != nil {
 		return err
 	}
-	var req lifecycleRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	u := render.User(c)
-	if _, err := models.MemberViewFor(ctx, h.DB.R, u, id); err != nil {
-		return err
-	}
+	ctx, u, id := c.UserContext(), render.User(c), cur.ID
 	if err := models.SetLifecycle(ctx, h.DB, h.Now(), render.Actor(c), id, req.To, req.Note); err != nil {
 		return err
 	}

@@ -62,20 +62,12 @@ type tagsRequest struct {
 }
 
 func (h handler) tagsPut(c *fiber.Ctx) error {
-	id, err := memberID(c)
-	if err != nil {
-		return err
-	}
 	var req tagsRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	u := render.User(c)
-	cur, err := models.MemberViewFor(ctx, h.DB.R, u, id)
+	cur, err := h.memberWithBody(c, &req)
 	if err != nil {
 		return err
 	}
+	ctx, u, id := c.UserContext(), render.User(c), cur.ID
 	if req.Tags == nil {
 		return models.Invalid(map[string]string{"tags": "api.err.tags_required"})
 	}
