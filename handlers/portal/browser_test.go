@@ -200,7 +200,13 @@ func TestBrowserPortalOnPhone(t *testing.T) {
 	if err := (proto.NetworkEmulateNetworkConditions{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}).Call(p); err != nil {
 		t.Fatal(err)
 	}
-	_ = f.a.Fiber.ShutdownWithTimeout(2 * time.Second)
+	// The server must really be gone: the service worker's own fetches are
+	// not covered by the page's network emulation, so a server still
+	// answering on a kept-alive connection (a slow shutdown on a busy
+	// machine) would hand it the live page instead of the cached card.
+	if err := f.a.Fiber.ShutdownWithTimeout(20 * time.Second); err != nil {
+		t.Fatalf("the server did not stop: %v", err)
+	}
 	p.MustReload().MustWaitLoad()
 	apptest.WaitText(t, p, ".p-card-name", "王小明")
 	apptest.WaitText(t, p, "[data-offline]", "当前无网络")
