@@ -187,17 +187,8 @@ func postBid(ctx context.Context, tx *gorm.DB, now time.Time, rules models.Rules
 	if err != nil {
 		return nil, err
 	}
-	campus, err := memberCampus(ctx, tx, memberID)
-	if err != nil {
-		return nil, err
-	}
-	if campus != a.CampusID {
-		return nil, ErrAuctionNotFound
-	}
-	if a.Status != StatusOpen || !now.Before(a.EndsAt) {
-		return nil, ErrAuctionClosed.With(a.Name)
-	}
-	if _, err := models.LockMember(ctx, tx, now, memberID); err != nil {
+	if err := admit(ctx, tx, now, memberID, a.CampusID, a.Status == StatusOpen && now.Before(a.EndsAt),
+		ErrAuctionNotFound, ErrAuctionClosed, a.Name); err != nil {
 		return nil, err
 	}
 	lead, err := leadingBid(ctx, tx, a.ID)

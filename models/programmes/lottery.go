@@ -258,17 +258,8 @@ func postDraw(ctx context.Context, tx *gorm.DB, now time.Time, rules models.Rule
 	if err != nil {
 		return nil, err
 	}
-	campus, err := memberCampus(ctx, tx, memberID)
-	if err != nil {
-		return nil, err
-	}
-	if campus != l.CampusID {
-		return nil, ErrLotteryNotFound
-	}
-	if l.Status != StatusOpen || !now.Before(l.EndsAt) {
-		return nil, ErrLotteryClosed.With(l.Name)
-	}
-	if _, err := models.LockMember(ctx, tx, now, memberID); err != nil {
+	if err := admit(ctx, tx, now, memberID, l.CampusID, l.Status == StatusOpen && now.Before(l.EndsAt),
+		ErrLotteryNotFound, ErrLotteryClosed, l.Name); err != nil {
 		return nil, err
 	}
 	var prizes []Prize

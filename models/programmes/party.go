@@ -144,17 +144,8 @@ func postSignup(ctx context.Context, tx *gorm.DB, now time.Time, loc *time.Locat
 	if err != nil {
 		return nil, err
 	}
-	campus, err := memberCampus(ctx, tx, memberID)
-	if err != nil {
-		return nil, err
-	}
-	if campus != p.CampusID {
-		return nil, ErrPartyNotFound
-	}
-	if p.Status != StatusOpen || p.Day < now.In(loc).Format(time.DateOnly) {
-		return nil, ErrPartyClosed.With(p.Name)
-	}
-	if _, err := models.LockMember(ctx, tx, now, memberID); err != nil {
+	if err := admit(ctx, tx, now, memberID, p.CampusID, p.Status == StatusOpen && p.Day >= now.In(loc).Format(time.DateOnly),
+		ErrPartyNotFound, ErrPartyClosed, p.Name); err != nil {
 		return nil, err
 	}
 	var prev []Signup

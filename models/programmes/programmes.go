@@ -196,3 +196,23 @@ func runOnce[T any](ctx context.Context, db *models.DB, now time.Time, id models
 	}
 	return &row, nil
 }
+
+// admit lets a member into a programme whose row the caller has locked: a
+// member of another campus is told it does not exist, a programme no longer
+// open says so by name, and the member's wallet is locked for the points
+// that will move.
+func admit(ctx context.Context, tx *gorm.DB, now time.Time, memberID, campusID int64, open bool, notFound error,
+	closed *models.Error, name string) error {
+	campus, err := memberCampus(ctx, tx, memberID)
+	if err != nil {
+		return err
+	}
+	if campus != campusID {
+		return notFound
+	}
+	if !open {
+		return closed.With(name)
+	}
+	_, err = models.LockMember(ctx, tx, now, memberID)
+	return err
+}
