@@ -90,17 +90,8 @@ func (m members2) broadcastPage(c *fiber.Ctx, status int, v render.View, pv *mes
 }
 
 func (m members2) broadcastList(c *fiber.Ctx) error {
-	v := render.View{}
-	switch c.Query("ok") {
-	case "scheduled":
-		v.Flash, v.FlashKind = m.T(c, "bcast.scheduled_ok"), "ok"
-	case "sent":
-		v.Flash, v.FlashKind = m.T(c, "bcast.sent_ok"), "ok"
-	case "cancelled":
-		v.Flash, v.FlashKind = m.T(c, "bcast.cancelled_ok"), "ok"
-	case "settings":
-		v.Flash, v.FlashKind = m.T(c, "mem2.settings_saved"), "ok"
-	}
+	v := m.OKFlash(c, map[string]string{"scheduled": "bcast.scheduled_ok", "sent": "bcast.sent_ok",
+		"cancelled": "bcast.cancelled_ok", "settings": "mem2.settings_saved"})
 	return m.broadcastPage(c, fiber.StatusOK, v, nil)
 }
 

@@ -106,17 +106,8 @@ func (m members2) adjustForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := render.View{}
-	switch c.Query("ok") {
-	case "applied":
-		v.Flash, v.FlashKind = m.T(c, "mem2.adjust_applied"), "ok"
-	case "pending":
-		v.Flash, v.FlashKind = m.T(c, "mem2.adjust_pending"), "ok"
-	case "approved":
-		v.Flash, v.FlashKind = m.T(c, "mem2.adjust_approved"), "ok"
-	case "rejected":
-		v.Flash, v.FlashKind = m.T(c, "mem2.adjust_rejected"), "ok"
-	}
+	v := m.OKFlash(c, map[string]string{"applied": "mem2.adjust_applied", "pending": "mem2.adjust_pending",
+		"approved": "mem2.adjust_approved", "rejected": "mem2.adjust_rejected"})
 	return m.adjustPage(c, id, fiber.StatusOK, v)
 }
 
@@ -351,13 +342,8 @@ func (m members2) privacyPage(c *fiber.Ctx, status int, v render.View) error {
 }
 
 func (m members2) privacyList(c *fiber.Ctx) error {
-	v := render.View{}
-	switch c.Query("ok") {
-	case messaging.ErasureDone:
-		v.Flash, v.FlashKind = m.T(c, "mem2.erasure_done_ok"), "ok"
-	case messaging.ErasureDeclined:
-		v.Flash, v.FlashKind = m.T(c, "mem2.erasure_declined_ok"), "ok"
-	}
+	v := m.OKFlash(c, map[string]string{messaging.ErasureDone: "mem2.erasure_done_ok",
+		messaging.ErasureDeclined: "mem2.erasure_declined_ok"})
 	return m.privacyPage(c, fiber.StatusOK, v)
 }
 

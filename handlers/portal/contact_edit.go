@@ -42,13 +42,7 @@ func (h handler) contactPage(c *fiber.Ctx, status int, d contactData, v render.V
 }
 
 func (h handler) contactShow(c *fiber.Ctx) error {
-	v := render.View{}
-	switch c.Query("ok") {
-	case "phone":
-		v.Flash, v.FlashKind = h.T(c, "mem2.phone_changed"), "ok"
-	case "email":
-		v.Flash, v.FlashKind = h.T(c, "mem2.email_saved"), "ok"
-	}
+	v := h.OKFlash(c, map[string]string{"phone": "mem2.phone_changed", "email": "mem2.email_saved"})
 	return h.contactPage(c, fiber.StatusOK, contactData{}, v)
 }
 

@@ -128,6 +128,16 @@ func (d *Deps) T(c *fiber.Ctx, id string, args ...any) string {
 	return d.Views.Catalog.T(Lang(c), id, args...)
 }
 
+// OKFlash is a view confirming what the redirect after a form said it did
+// (?ok=outcome), from the message id for each outcome; none for another.
+func (d *Deps) OKFlash(c *fiber.Ctx, ids map[string]string) View {
+	var v View
+	if id, ok := ids[c.Query("ok")]; ok {
+		v.Flash, v.FlashKind = d.T(c, id), "ok"
+	}
+	return v
+}
+
 // IsFragmentRequest reports whether htmx asked for a fragment; a history
 // restore wants the whole page even though it comes from htmx.
 func IsFragmentRequest(c *fiber.Ctx) bool {
