@@ -47,5 +47,6 @@ func unsealLedger(ctx context.Context, tx *sql.Tx) error {
 func GoMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(181, &goose.GoFunc{RunTx: SealLedger}, &goose.GoFunc{RunTx: unsealLedger}),
+		goose.NewGoMigration(205, &goose.GoFunc{RunTx: FillMemberDays}, &goose.GoFunc{RunTx: emptyMemberDays}),
 	}
 }

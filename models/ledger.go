@@ -177,6 +177,7 @@ type wallet struct {
 	Points    *Account
 	Principal *Account
 	Bonus     *Account
+	Days      seenDays
 }
 
 func (w *wallet) balances() Balances {
@@ -211,6 +212,7 @@ type walletRow struct {
 	Tier         string
 	SharedWallet bool
 	Spend        int64
+	Days         seenDays
 	AcctID       *int64
 	OwnerType    string
 	OwnerID      int64
@@ -238,7 +240,7 @@ func scanWalletRows(ctx context.Context, tx *gorm.DB, query string, args ...any)
 		var tier, ownerType, name, asset, chain sql.NullString
 		var acct, ownerID, balance, seq, acctCampus sql.NullInt64
 		if err := rs.Scan(&r.MemberID, &r.CampusID, &r.FamilyID, &tier, &r.SharedWallet, &r.Spend,
-			&acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain, &acctCampus); err != nil {
+			&r.Days.Seen, &r.Days.LastBuy, &r.Days.PrevBuy, &r.Days.CreatedAt, &acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain, &acctCampus); err != nil {
 			return nil, err
 		}
 		r.Tier, r.OwnerType, r.Name, r.Asset, r.ChainHash = tier.String, ownerType.String, name.String, asset.String, chain.String
@@ -274,6 +276,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	}
 	args = append(args, memberID)
 	rows, err := scanWalletRows(ctx, tx, `SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
+		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.created_at,
 		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash, a.campus_id AS acct_campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
@@ -285,7 +288,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 		return nil, 0, ErrMemberNotFound
 	}
 	m := rows[0]
-	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier}
+	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier, Days: m.Days}
 	if w.Tier == "" {
 		w.Tier = TierSilver
 	}

@@ -12,26 +12,42 @@ import (
 // the table as the migration filled it, so readers count the members
 // themselves there instead, and verify does not hold the table to them.
 
-var countsKept sync.Map // pool → bool
+var triggersFound sync.Map // pool and trigger name → bool
 
 // MemberCountsKept reports whether member_counts follows the members on db
-// (its triggers exist). Asked once per pool: triggers change only with a
-// migration, which runs before the app serves.
+// (its triggers exist).
 func MemberCountsKept(ctx context.Context, db *gorm.DB) bool {
-	k := cacheKey(db)
-	if v, ok := countsKept.Load(k); ok {
+	return TriggerExists(ctx, db, "members_count_insert")
+}
+
+// MemberDaysKept reports whether member_days (migration 0206) follows the
+// members' kept days on db (its triggers exist; not on TiDB).
+func MemberDaysKept(ctx context.Context, db *gorm.DB) bool {
+	return TriggerExists(ctx, db, "members_days_update")
+}
+
+// TriggerExists reports whether the named trigger exists on db. Asked once
+// per pool and name: triggers change only with a migration, which runs
+// before the app serves. An error answers false (the caller then reads the
+// rows themselves: slow but right).
+func TriggerExists(ctx context.Context, db *gorm.DB, name string) bool {
+	type key struct {
+		pool any
+		name string
+	}
+	k := key{cacheKey(db), name}
+	if v, ok := triggersFound.Load(k); ok {
 		return v.(bool)
 	}
-	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'members_count_insert'`
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?`
 	if isMySQL(db) {
-		q = `SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
-			AND TRIGGER_NAME = 'members_count_insert'`
+		q = `SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME = ?`
 	}
 	var n int64
-	if err := db.WithContext(ctx).Raw(q).Scan(&n).Error; err != nil {
-		return false // count the members: slow but right
+	if err := db.WithContext(ctx).Raw(q, name).Scan(&n).Error; err != nil {
+		return false
 	}
-	countsKept.Store(k, n > 0)
+	triggersFound.Store(k, n > 0)
 	return n > 0
 }
 

@@ -346,6 +346,9 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	if err := addSpend(ctx, tx, w.MemberID, SpendDay(r, now), q.Due); err != nil {
 		return nil, err
 	}
+	if err := markSeen(ctx, tx, r.Location(), w.MemberID, w.CampusID, w.Days, SpendDay(r, now), true); err != nil {
+		return nil, err
+	}
 	d := &draft{Kind: KindPurchase, CampusID: p.CampusID, Actor: in.Actor, RefType: "purchase", RefID: p.ID}
 	d.sys(SysRevenue, AssetCNY, q.Total-q.TierDiscount)
 	d.sys(SysCouponDiscount, AssetCNY, -q.CouponDiscount)

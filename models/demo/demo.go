@@ -90,6 +90,10 @@ func Seed(ctx context.Context, db *models.DB, now time.Time, loc *time.Location)
 			return nil, fmt.Errorf("demo: %s: %w", step.Name, err)
 		}
 	}
+	// The back-dated arrivals were written around the check-in use case.
+	if err := models.RecountMemberDays(ctx, db, loc); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	if err := models.SkipPendingNotices(ctx, db.W, now, "demo history"); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -92,15 +92,37 @@ func everyCampus(ctx context.Context, db *gorm.DB) ([]int64, error) {
 	return append(campuses, 0), nil
 }
 
-// ActivityFor counts new, active and churned members for the period.
+// ActivityFor counts new, active and churned members for the period: from
+// the kept days when they fit (a period ending today), else from the history.
 func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
+	if keptFits(ctx, db, p, f) {
+		return activityKept(ctx, db, p, f)
+	}
+	return activityFromHistory(ctx, db, p, f)
+}
+
+// newMembers counts the members put on file in the period (by the
+// members' created_at index).
+func newMembers(ctx context.Context, db *gorm.DB, p Period, f Filter) (int64, error) {
+	var n int64
+	cond, args := f.where(p.CampusIDs)
+	if err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
+		append([]any{p.From.UTC(), p.To.UTC()}, args...)...).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("reports: new members: %w", err)
+	}
+	return n, nil
+}
+
+// activityFromHistory is ActivityFor read from the period's purchases and
+// check-ins.
+func activityFromHistory(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
 	var a Activity
 	cond, args := f.where(p.CampusIDs)
 	to := p.To.UTC()
 	q := db.WithContext(ctx)
-	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
-		append([]any{p.From.UTC(), to}, args...)...).Scan(&a.New).Error; err != nil {
-		return a, fmt.Errorf("reports: new members: %w", err)
+	var err error
+	if a.New, err = newMembers(ctx, db, p, f); err != nil {
+		return a, err
 	}
 	act := to.AddDate(0, 0, -ActiveDays)
 	seen, sargs, err := seenIn(ctx, db, act, to)
@@ -115,9 +137,9 @@ func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity
 	if seen, sargs, err = seenIn(ctx, db, idle, to); err != nil {
 		return a, err
 	}
-	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at < ?`+cond+` AND (m.lifecycle = ?
-		OR (m.archived_at IS NULL AND m.lifecycle NOT IN (?, ?) AND m.created_at < ? AND m.id NOT IN `+seen+`))`,
-		append(append(append([]any{to}, args...), models.LifecycleChurned, models.LifecycleProspect, models.LifecycleGraduated,
+	if err := q.Raw(`SELECT COUNT(*) FROM members m WHERE m.archived_at IS NULL AND m.created_at < ?`+cond+` AND (m.lifecycle = ?
+		OR (m.lifecycle NOT IN ? AND m.created_at < ? AND m.id NOT IN `+seen+`))`,
+		append(append(append([]any{to}, args...), models.LifecycleChurned, unchurnable,
 			idle), sargs...)...).Scan(&a.Churned).Error; err != nil {
 		return a, fmt.Errorf("reports: churned members: %w", err)
 	}
@@ -143,6 +165,32 @@ func CohortsFor(ctx context.Context, db *gorm.DB, p Period, f Filter) ([]Cohort,
 	end := p.To.Add(-time.Nanosecond).In(p.Loc)
 	last := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, p.Loc)
 	first := last.AddDate(0, 1-CohortMonths, 0)
+	out, idx := emptyCohorts(first)
+	if f.Empty() && keptFits(ctx, db, p, f) {
+		if err := cohortsKept(ctx, db, p, first, out); err != nil {
+			return nil, err
+		}
+		return cohortPcts(out), nil
+	}
+	return cohortsFromHistory(ctx, db, p, f, first, idx, out)
+}
+
+// emptyCohorts is the triangle of the CohortMonths months from first, with
+// each month's index.
+func emptyCohorts(first time.Time) ([]Cohort, map[string]int) {
+	idx := map[string]int{}
+	out := make([]Cohort, CohortMonths)
+	for i := range out {
+		m := first.AddDate(0, i, 0).Format("2006-01")
+		idx[m] = i
+		out[i] = Cohort{Month: m, Pct: make([]int64, CohortMonths-i)}
+	}
+	return out, idx
+}
+
+// cohortsFromHistory fills the triangle from the cohorts' members and their
+// check-ins and purchases of those months.
+func cohortsFromHistory(ctx context.Context, db *gorm.DB, p Period, f Filter, first time.Time, idx map[string]int, out []Cohort) ([]Cohort, error) {
 	cond, args := f.where(p.CampusIDs)
 	var ms []struct {
 		ID        int64
@@ -152,13 +200,6 @@ func CohortsFor(ctx context.Context, db *gorm.DB, p Period, f Filter) ([]Cohort,
 	if err := q.Raw(`SELECT m.id, m.created_at FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
 		append([]any{first.UTC(), p.To.UTC()}, args...)...).Scan(&ms).Error; err != nil {
 		return nil, fmt.Errorf("reports: cohorts: %w", err)
-	}
-	idx := map[string]int{}
-	out := make([]Cohort, CohortMonths)
-	for i := range out {
-		m := first.AddDate(0, i, 0).Format("2006-01")
-		idx[m] = i
-		out[i] = Cohort{Month: m, Pct: make([]int64, CohortMonths-i)}
 	}
 	joined := map[int64]int{}
 	for _, m := range ms {
@@ -207,12 +248,17 @@ func CohortsFor(ctx context.Context, db *gorm.DB, p Period, f Filter) ([]Cohort,
 			continue
 		}
 		hit[key{s.MemberID, mi}] = true
-		out[ci].Pct[mi-ci]++ // a count until the loop below
+		out[ci].Pct[mi-ci]++ // a count until cohortPcts
 	}
+	return cohortPcts(out), nil
+}
+
+// cohortPcts turns each cohort's counts of members seen into percents of its size.
+func cohortPcts(out []Cohort) []Cohort {
 	for i := range out {
 		for k := range out[i].Pct {
 			out[i].Pct[k] = Pct(out[i].Pct[k], out[i].Size)
 		}
 	}
-	return out, nil
+	return out
 }

@@ -9,15 +9,17 @@ import (
 	"starcard/models"
 )
 
-// Loyalty is the period's loyalty section. Purchases count at their campus
-// and are read by the (campus_id, at) index (every campus listed when the
-// report covers them all, so the index's time range still applies); coupons used are found through
-// those purchases; the rest count at the member's campus. The member
-// filters narrow every figure.
+// Loyalty is the period's loyalty section. Buyers count at the member's
+// campus (from the kept purchase days for a period ending today, see
+// kept.go, else from the period's purchases by their (campus_id, at) index,
+// every campus listed); money paid and coupons used count at the campus of
+// the purchase (paid from the daily summaries unless a member filter
+// narrows it; coupons by their used_at index); the rest at the member's
+// campus. The member filters narrow every figure.
 type Loyalty struct {
-	Buyers         int64 // members who bought in the period
+	Buyers         int64 // members on file (of the campuses) who bought in the period, at any campus
 	RepeatBuyers   int64 // of them, those who bought twice or more
-	Paid           int64 // fen paid by them in the period, net of refunds
+	Paid           int64 // fen paid at the campuses in the period less purchase refunds made in it
 	CouponsIssued  int64
 	CouponsUsed    int64
 	CouponCost     int64 // fen of discount given by the coupons used
@@ -67,20 +69,50 @@ func LoyaltyFor(ctx context.Context, db *gorm.DB, p Period) (*Loyalty, error) {
 	fc, fargs := p.Filter.where(nil)
 	mc, margs := p.Filter.where(p.CampusIDs)
 	buy := append(append([]any{from, to}, pargs...), fargs...)
-	var b struct{ Buyers, RepeatN, Paid int64 }
-	if err := q.Raw(`SELECT COUNT(*) AS buyers, COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) AS repeat_n, COALESCE(SUM(paid), 0) AS paid
-		FROM (SELECT p.member_id, COUNT(*) AS n, SUM(p.paid - p.refunded) AS paid FROM purchases p JOIN members m ON m.id = p.member_id
-		WHERE p.at >= ? AND p.at < ?`+pc+fc+` GROUP BY p.member_id) b`, buy...).Scan(&b).Error; err != nil {
-		return nil, fmt.Errorf("reports: repeat buyers: %w", err)
+	var err error
+	if keptFits(ctx, db, p, p.Filter) {
+		l.Buyers, l.RepeatBuyers, err = buyersKept(ctx, db, p)
+	} else {
+		l.Buyers, l.RepeatBuyers, err = buyersFromHistory(ctx, db, p)
 	}
-	l.Buyers, l.RepeatBuyers, l.Paid = b.Buyers, b.RepeatN, b.Paid
+	if err != nil {
+		return nil, err
+	}
+	if p.Filter.Empty() {
+		rows, err := dailyRows(ctx, db, p, MetricSales, MetricRefund)
+		if err != nil {
+			return nil, fmt.Errorf("reports: paid: %w", err)
+		}
+		for _, r := range rows {
+			switch {
+			case r.Metric == MetricSales:
+				l.Paid += r.Amount
+			case r.Dim == "purchase":
+				l.Paid -= r.Amount
+			}
+		}
+	} else {
+		var paid struct{ Sales, Refunds int64 }
+		if err := q.Raw(`SELECT COALESCE(SUM(p.paid), 0) FROM purchases p JOIN members m ON m.id = p.member_id
+			WHERE p.at >= ? AND p.at < ?`+pc+fc, buy...).Scan(&paid.Sales).Error; err != nil {
+			return nil, fmt.Errorf("reports: paid: %w", err)
+		}
+		if err := q.Raw(`SELECT COALESCE(SUM(r.amount), 0) FROM purchase_refunds r JOIN purchases p ON p.id = r.purchase_id
+			JOIN members m ON m.id = p.member_id WHERE r.at >= ? AND r.at < ?`+pc+fc, buy...).Scan(&paid.Refunds).Error; err != nil {
+			return nil, fmt.Errorf("reports: refunds: %w", err)
+		}
+		l.Paid = paid.Sales - paid.Refunds
+	}
+	// Coupons used in the period, by the coupons' used_at index.
 	var cu struct{ N, Cost, Sales int64 }
-	if err := q.Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(c.used_discount), 0) AS cost FROM purchases p JOIN members m ON m.id = p.member_id
-		JOIN coupons c ON c.used_purchase_id = p.id WHERE p.at >= ? AND p.at < ?`+pc+fc, buy...).Scan(&cu).Error; err != nil {
+	if err := q.Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(c.used_discount), 0) AS cost FROM coupons c
+		JOIN purchases p ON p.id = c.used_purchase_id JOIN members m ON m.id = p.member_id
+		WHERE c.used_at >= ? AND c.used_at < ?`+pc+fc, buy...).Scan(&cu).Error; err != nil {
 		return nil, fmt.Errorf("reports: coupons used: %w", err)
 	}
 	if err := q.Raw(`SELECT COALESCE(SUM(p.paid - p.refunded), 0) FROM purchases p JOIN members m ON m.id = p.member_id
-		WHERE p.at >= ? AND p.at < ? AND p.coupon_discount > 0`+pc+fc, buy...).Scan(&cu.Sales).Error; err != nil {
+		WHERE p.id IN (SELECT c.used_purchase_id FROM coupons c WHERE c.used_at >= ? AND c.used_at < ?)`+pc+fc,
+		buy...).Scan(&cu.Sales).Error; err != nil {
 		return nil, fmt.Errorf("reports: coupon sales: %w", err)
 	}
 	l.CouponsUsed, l.CouponCost, l.CouponSales = cu.N, cu.Cost, cu.Sales
@@ -105,4 +137,23 @@ func LoyaltyFor(ctx context.Context, db *gorm.DB, p Period) (*Loyalty, error) {
 		return nil, fmt.Errorf("reports: referrals: %w", err)
 	}
 	return l, nil
+}
+
+// buyersFromHistory counts the members on file (of the campuses, narrowed
+// by the filters) who bought in the period at any campus, and those who
+// bought twice or more, from the period's purchases.
+func buyersFromHistory(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int64, err error) {
+	all, err := everyCampus(ctx, db)
+	if err != nil {
+		return 0, 0, err
+	}
+	mc, margs := p.Filter.where(p.CampusIDs)
+	var b struct{ Buyers, RepeatN int64 }
+	if err := db.WithContext(ctx).Raw(`SELECT COUNT(*) AS buyers, COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) AS repeat_n
+		FROM (SELECT p.member_id, COUNT(*) AS n FROM purchases p JOIN members m ON m.id = p.member_id
+		WHERE p.campus_id IN ? AND p.at >= ? AND p.at < ? AND m.archived_at IS NULL`+mc+` GROUP BY p.member_id) b`,
+		append([]any{all, p.From.UTC(), p.To.UTC()}, margs...)...).Scan(&b).Error; err != nil {
+		return 0, 0, fmt.Errorf("reports: repeat buyers: %w", err)
+	}
+	return b.Buyers, b.RepeatN, nil
 }

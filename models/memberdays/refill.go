@@ -1,0 +1,172 @@
+package memberdays
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Refill sets every member's kept days and cohort_seen from the history:
+// each member's latest seen day (check-in or purchase), latest and previous
+// purchase days, and the months each member was seen in, counted per campus
+// and month of joining. It reads the members, their purchases and their
+// check-ins once each, in member order, and writes the members' days through
+// a scratch table in one UPDATE (tx keeps the scratch table on one
+// connection). Days are school days in loc, as the app writes them. Members
+// never seen keep zero days unless reset (days already written are cleared).
+func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bool) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_seen`); err != nil {
+		return fmt.Errorf("member days: %w", err)
+	}
+	type member struct {
+		id, campus             int64
+		cohort                 int64
+		seen, lastBuy, prevBuy int64
+		months                 map[int64]bool
+	}
+	type cohortKey struct{ campus, cohort, month int64 }
+	cohorts := map[cohortKey]int64{}
+	dayOf := func(t time.Time) int64 { return Day(t, loc) }
+	// Purchases and check-ins, each in member order, merged with the members.
+	buys, err := tx.QueryContext(ctx, `SELECT member_id, at FROM purchases ORDER BY member_id, at`)
+	if err != nil {
+		return fmt.Errorf("member days: purchases: %w", err)
+	}
+	defer buys.Close()
+	var allBuys []struct {
+		m  int64
+		at time.Time
+	}
+	for buys.Next() {
+		var r struct {
+			m  int64
+			at time.Time
+		}
+		if err := buys.Scan(&r.m, &r.at); err != nil {
+			return fmt.Errorf("member days: purchases: %w", err)
+		}
+		allBuys = append(allBuys, r)
+	}
+	if err := buys.Err(); err != nil {
+		return err
+	}
+	buys.Close()
+	visits, err := tx.QueryContext(ctx, `SELECT member_id, local_day FROM checkins ORDER BY member_id`)
+	if err != nil {
+		return fmt.Errorf("member days: check-ins: %w", err)
+	}
+	defer visits.Close()
+	var allVisits []struct {
+		m   int64
+		day int64
+	}
+	for visits.Next() {
+		var id int64
+		var d string
+		if err := visits.Scan(&id, &d); err != nil {
+			return fmt.Errorf("member days: check-ins: %w", err)
+		}
+		var n int64
+		fmt.Sscanf(strings.ReplaceAll(d, "-", ""), "%d", &n)
+		allVisits = append(allVisits, struct {
+			m   int64
+			day int64
+		}{id, n})
+	}
+	if err := visits.Err(); err != nil {
+		return err
+	}
+	visits.Close()
+	ms, err := tx.QueryContext(ctx, `SELECT id, campus_id, created_at FROM members ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("member days: members: %w", err)
+	}
+	defer ms.Close()
+	var out []member
+	bi, vi := 0, 0
+	for ms.Next() {
+		var m member
+		var created time.Time
+		if err := ms.Scan(&m.id, &m.campus, &created); err != nil {
+			return fmt.Errorf("member days: members: %w", err)
+		}
+		m.cohort = dayOf(created) / 100
+		m.months = map[int64]bool{}
+		seen := func(day int64) {
+			m.seen = max(m.seen, day)
+			m.months[day/100] = true
+		}
+		for bi < len(allBuys) && allBuys[bi].m < m.id {
+			bi++
+		}
+		for ; bi < len(allBuys) && allBuys[bi].m == m.id; bi++ {
+			d := dayOf(allBuys[bi].at)
+			m.lastBuy, m.prevBuy = Buy(m.lastBuy, m.prevBuy, d)
+			seen(d)
+		}
+		for vi < len(allVisits) && allVisits[vi].m < m.id {
+			vi++
+		}
+		for ; vi < len(allVisits) && allVisits[vi].m == m.id; vi++ {
+			seen(allVisits[vi].day)
+		}
+		if m.seen == 0 && !reset {
+			continue
+		}
+		for mo := range m.months {
+			if mo >= m.cohort {
+				cohorts[cohortKey{m.campus, m.cohort, mo}]++
+			}
+		}
+		m.months = nil
+		out = append(out, m)
+	}
+	if err := ms.Err(); err != nil {
+		return err
+	}
+	ms.Close()
+	if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE member_days_fill (id BIGINT NOT NULL PRIMARY KEY,
+		seen INT NOT NULL, last_buy INT NOT NULL, prev_buy INT NOT NULL)`); err != nil {
+		return fmt.Errorf("member days: %w", err)
+	}
+	const batch = 2000
+	for i := 0; i < len(out); i += batch {
+		part := out[i:min(i+batch, len(out))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO member_days_fill (id, seen, last_buy, prev_buy) VALUES `)
+		for k, m := range part {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,%d,%d,%d)", m.id, m.seen, m.lastBuy, m.prevBuy)
+		}
+		if _, err := tx.ExecContext(ctx, b.String()); err != nil {
+			return fmt.Errorf("member days: %w", err)
+		}
+	}
+	upd := `UPDATE members SET last_seen_day = f.seen, last_buy_day = f.last_buy, prev_buy_day = f.prev_buy
+		FROM member_days_fill f WHERE f.id = members.id`
+	if mysql {
+		upd = `UPDATE members m JOIN member_days_fill f ON f.id = m.id
+			SET m.last_seen_day = f.seen, m.last_buy_day = f.last_buy, m.prev_buy_day = f.prev_buy`
+	}
+	if _, err := tx.ExecContext(ctx, upd); err != nil {
+		return fmt.Errorf("member days: %w", err)
+	}
+	drop := `DROP TABLE member_days_fill`
+	if mysql {
+		drop = `DROP TEMPORARY TABLE member_days_fill`
+	}
+	if _, err := tx.ExecContext(ctx, drop); err != nil {
+		return fmt.Errorf("member days: %w", err)
+	}
+	for k, n := range cohorts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cohort_seen (campus_id, cohort, month, slot, n) VALUES (?, ?, ?, 0, ?)`,
+			k.campus, k.cohort, k.month, n); err != nil {
+			return fmt.Errorf("member days: cohorts: %w", err)
+		}
+	}
+	return nil
+}

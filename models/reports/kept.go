@@ -1,0 +1,193 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"starcard/models"
+	"starcard/models/memberdays"
+)
+
+// The member-activity, buyer and cohort figures of a period ending today —
+// the report's default, the dashboard and every "last N days" — are read
+// from what the app keeps per member as it writes check-ins and purchases
+// (members.last_seen_day, last_buy_day, prev_buy_day; migration 0204),
+// counted per campus, day, grade and tier in member_days by triggers (0206),
+// and from cohort_seen: a few thousand rows instead of a window's purchases
+// and check-ins. A period ending earlier, a class or course filter, or a
+// server without the triggers (TiDB) reads the history itself; the two give
+// the same figures (TestKeptFiguresEqualTheHistory).
+
+// endsToday reports whether the period ends with today, school time: the
+// kept days describe the members as of now.
+func endsToday(p Period, now time.Time) bool {
+	t := now.In(p.Loc)
+	return p.To.Equal(time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, p.Loc))
+}
+
+// keptFits reports whether p's member figures can be read from the kept
+// days: the period ends today, nothing narrows it to a class or course, and
+// member_days and member_counts are kept on db.
+func keptFits(ctx context.Context, db *gorm.DB, p Period, f Filter) bool {
+	return f.ClassID == 0 && f.CourseID == 0 && endsToday(p, time.Now()) &&
+		models.MemberDaysKept(ctx, db) && models.MemberCountsKept(ctx, db)
+}
+
+// keptWhere is the condition (starting " AND") on a kept table t (campus_id,
+// grade, tier columns) for the campuses and the grade and tier filters. All
+// campuses are listed when the report covers them all, so the table's
+// primary key (campus first) is read by ranges.
+func keptWhere(ctx context.Context, db *gorm.DB, t string, campusIDs []int64, f Filter) (string, []any, error) {
+	if campusIDs == nil {
+		all, err := everyCampus(ctx, db)
+		if err != nil {
+			return "", nil, err
+		}
+		campusIDs = all
+	}
+	cond, args := campusFilter(t+".campus_id", campusIDs)
+	if f.Grade == UngradedKey {
+		cond += " AND " + t + ".grade = ''"
+	} else if f.Grade != "" {
+		cond += " AND " + t + ".grade = ?"
+		args = append(args, f.Grade)
+	}
+	if f.Tier != "" {
+		cond += " AND " + t + ".tier = ?"
+		args = append(args, f.Tier)
+	}
+	return cond, args, nil
+}
+
+// sumDays sums member_days of a kind from day `from` (yyyymmdd) on.
+func sumDays(ctx context.Context, db *gorm.DB, kind string, from int64, cond string, args []any) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(d.n), 0) FROM member_days d WHERE d.kind = ? AND d.day >= ?`+cond,
+		append([]any{kind, from}, args...)...).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("reports: member days %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// activityKept is ActivityFor from the kept days. Churned is the members
+// on file marked 流失 plus the churnable ones (neither prospect, graduate
+// nor churned) less those seen within ChurnDays and those never seen who
+// joined within them.
+func activityKept(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
+	var a Activity
+	to := p.To.UTC()
+	var err error
+	if a.New, err = newMembers(ctx, db, p, f); err != nil {
+		return a, err
+	}
+	dc, dargs, err := keptWhere(ctx, db, "d", p.CampusIDs, f)
+	if err != nil {
+		return a, err
+	}
+	if a.Active, err = sumDays(ctx, db, "seen", memberdays.Day(to.AddDate(0, 0, -ActiveDays), p.Loc), dc, dargs); err != nil {
+		return a, err
+	}
+	idle := to.AddDate(0, 0, -ChurnDays)
+	recent, err := sumDays(ctx, db, "idle", memberdays.Day(idle, p.Loc), dc, dargs)
+	if err != nil {
+		return a, err
+	}
+	// Never seen: counted by the UTC day they joined; those of the day the
+	// window opens on are read one by one (one day's new members).
+	u := memberdays.Day(idle, time.UTC)
+	joined, err := sumDays(ctx, db, "never", u+1, dc, dargs)
+	if err != nil {
+		return a, err
+	}
+	mc, margs := f.where(p.CampusIDs)
+	nextUTC := time.Date(idle.Year(), idle.Month(), idle.Day()+1, 0, 0, 0, 0, time.UTC)
+	var edge int64
+	if err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?
+		AND m.archived_at IS NULL AND m.last_seen_day = 0 AND m.lifecycle NOT IN ?`+mc,
+		append([]any{idle, nextUTC, unchurnable}, margs...)...).Scan(&edge).Error; err != nil {
+		return a, fmt.Errorf("reports: churned members: %w", err)
+	}
+	cc, cargs, err := keptWhere(ctx, db, "c", p.CampusIDs, f)
+	if err != nil {
+		return a, err
+	}
+	var counts struct{ Marked, Churnable int64 }
+	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(CASE WHEN c.lifecycle = ? THEN c.n ELSE 0 END), 0) AS marked,
+		COALESCE(SUM(CASE WHEN c.lifecycle NOT IN ? THEN c.n ELSE 0 END), 0) AS churnable FROM member_counts c WHERE 1 = 1`+cc,
+		append([]any{models.LifecycleChurned, unchurnable}, cargs...)...).Scan(&counts).Error; err != nil {
+		return a, fmt.Errorf("reports: churned members: %w", err)
+	}
+	a.Churned = counts.Marked + counts.Churnable - recent - joined - edge
+	return a, nil
+}
+
+// unchurnable are the lifecycles that never count as churned by idleness.
+var unchurnable = []string{models.LifecycleProspect, models.LifecycleGraduated, models.LifecycleChurned}
+
+// buyersKept counts the members on file who bought since the period's
+// start, and those who bought twice or more, from the kept purchase days.
+func buyersKept(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int64, err error) {
+	dc, dargs, err := keptWhere(ctx, db, "d", p.CampusIDs, p.Filter)
+	if err != nil {
+		return 0, 0, err
+	}
+	from := memberdays.Day(p.From, p.Loc)
+	if buyers, err = sumDays(ctx, db, "buy", from, dc, dargs); err != nil {
+		return 0, 0, err
+	}
+	repeat, err = sumDays(ctx, db, "buy2", from, dc, dargs)
+	return buyers, repeat, err
+}
+
+// cohortsKept is CohortsFor from cohort_seen: each cohort's size by the
+// members' (created_at, campus_id) index, the members seen in each month
+// since as the app counted them (at the member's campus then).
+func cohortsKept(ctx context.Context, db *gorm.DB, p Period, first time.Time, out []Cohort) error {
+	cond, args := campusFilter("m.campus_id", p.CampusIDs)
+	for i := range out {
+		from, to := first.AddDate(0, i, 0), first.AddDate(0, i+1, 0)
+		if err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
+			append([]any{from.UTC(), to.UTC()}, args...)...).Scan(&out[i].Size).Error; err != nil {
+			return fmt.Errorf("reports: cohorts: %w", err)
+		}
+	}
+	sc, sargs, err := keptWhere(ctx, db, "s", p.CampusIDs, Filter{})
+	if err != nil {
+		return err
+	}
+	firstM := int64(first.Year())*100 + int64(first.Month())
+	var rows []struct{ Cohort, Month, N int64 }
+	if err := db.WithContext(ctx).Raw(`SELECT s.cohort, s.month, SUM(s.n) AS n FROM cohort_seen s WHERE s.cohort >= ?`+sc+
+		` GROUP BY s.cohort, s.month`, append([]any{firstM}, sargs...)...).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("reports: cohorts: %w", err)
+	}
+	months := func(m int64) int { return int(m/100*12 + m%100) }
+	for _, r := range rows {
+		ci, mi := months(r.Cohort)-months(firstM), months(r.Month)-months(firstM)
+		if ci < 0 || ci >= len(out) || mi < ci || mi >= len(out) {
+			continue
+		}
+		out[ci].Pct[mi-ci] += r.N
+	}
+	return nil
+}
+
+func init() {
+	churnable := `lifecycle NOT IN ('prospect', 'graduated', 'churned')`
+	models.RegisterVerifyCheckIf("member days differ from the members on file",
+		`SELECT x.campus_id AS a, SUM(x.counted) AS b, SUM(x.held) AS c, x.day AS d, 0 AS e, 0 AS f, 0 AS g FROM (
+			SELECT campus_id, kind, day, grade, tier, n AS counted, 0 AS held FROM member_days
+			UNION ALL SELECT campus_id, 'seen', last_seen_day, grade, tier, 0, 1 FROM members WHERE archived_at IS NULL AND last_seen_day > 0
+			UNION ALL SELECT campus_id, 'buy', last_buy_day, grade, tier, 0, 1 FROM members WHERE archived_at IS NULL AND last_buy_day > 0
+			UNION ALL SELECT campus_id, 'buy2', prev_buy_day, grade, tier, 0, 1 FROM members WHERE archived_at IS NULL AND prev_buy_day > 0
+			UNION ALL SELECT campus_id, 'idle', last_seen_day, grade, tier, 0, 1 FROM members
+				WHERE archived_at IS NULL AND last_seen_day > 0 AND `+churnable+`
+			UNION ALL SELECT campus_id, 'never', CAST(REPLACE(SUBSTR(created_at, 1, 10), '-', '') AS SIGNED), grade, tier, 0, 1 FROM members
+				WHERE archived_at IS NULL AND last_seen_day = 0 AND `+churnable+`) x
+		GROUP BY x.campus_id, x.kind, x.day, x.grade, x.tier HAVING SUM(x.counted) <> SUM(x.held)`,
+		"campus %[1]d, day %[4]d: member_days counts %[2]d members, %[3]d members have that day", models.MemberDaysKept)
+}
