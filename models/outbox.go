@@ -15,11 +15,13 @@ import (
 // transaction as the event that causes it, so no notice is lost and none is
 // sent for an event that rolled back; a worker delivers it later.
 type Notice struct {
-	Event      string         // "arrival", "purchase", "topup", "otp", …
-	MemberID   int64          // the child it is about, 0 if none
-	GuardianID int64          // the recipient; 0 = every guardian of the member's family
-	Data       map[string]any // template variables
-	DedupeKey  string         // unique per notice, e.g. "arrival:123"
+	Event      string // "arrival", "purchase", "topup", "otp", …
+	MemberID   int64  // the child it is about, 0 if none
+	GuardianID int64  // the recipient; 0 = every guardian of the member's family
+	// GuardianIDs, when set, are the recipients instead (one statement for all).
+	GuardianIDs []int64
+	Data        map[string]any // template variables
+	DedupeKey   string         // unique per notice, e.g. "arrival:123"
 }
 
 // OutboxRow is one notice for one guardian, waiting for or past delivery.
@@ -72,7 +74,9 @@ func EnqueueNotice(ctx context.Context, tx *gorm.DB, now time.Time, n Notice) er
 		return fmt.Errorf("models: enqueue notice: %w", err)
 	}
 	recipients := []int64{n.GuardianID}
-	if n.GuardianID == 0 {
+	if len(n.GuardianIDs) > 0 {
+		recipients = n.GuardianIDs
+	} else if n.GuardianID == 0 {
 		recipients = nil
 		err := tx.WithContext(ctx).Raw(`SELECT g.id FROM guardians g JOIN members m ON m.family_id = g.family_id
 			WHERE m.id = ? ORDER BY g.id`, n.MemberID).Scan(&recipients).Error

@@ -439,6 +439,7 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	today := time.Now().In(time.FixedZone("CST", 8*3600))
 	yearAgo := today.AddDate(-1, 0, 1).Format(time.DateOnly)
+	lastMonth := time.Date(today.Year(), today.Month()-1, 1, 0, 0, 0, 0, today.Location()) // a period ended: read from the history
 	c := strconv.FormatInt(campus, 10)
 	urls := []string{
 		"/admin",
@@ -446,6 +447,9 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 		"/admin/reports?grain=week&from=" + today.AddDate(0, -3, 0).Format(time.DateOnly),
 		"/admin/reports?grain=month&from=" + yearAgo,
 		"/admin/reports?grain=month&from=" + yearAgo + "&campus_id=" + c,
+		"/admin/reports?grade=key",
+		"/admin/reports?tier=gold&campus_id=" + c,
+		"/admin/reports?from=" + lastMonth.Format(time.DateOnly) + "&to=" + lastMonth.AddDate(0, 1, -1).Format(time.DateOnly),
 		"/admin/reports.xlsx",
 		"/admin/reports.xlsx?grain=month&from=" + yearAgo,
 		"/api/v1/reports/liabilities",
