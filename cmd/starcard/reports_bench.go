@@ -389,6 +389,13 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	n := f.Int("n", 50, "requests per URL")
 	only := f.str("only", "", "ask only the URLs matching this regular expression")
 	sections := f.Bool("sections", true, "first time each section of the report in-process (30 days, all campuses)")
+	var sp sectionPeriod
+	f.StringVar(&sp.from, "from", "", "sections: the period's first day (default: 29 days ago)")
+	f.StringVar(&sp.to, "to", "", "sections: the period's last day (default: today)")
+	f.StringVar(&sp.grain, "grain", reports.GrainDay, "sections: day, week or month")
+	f.Int64Var(&sp.campus, "campus", 0, "sections: one campus (default: all)")
+	f.StringVar(&sp.filter.Grade, "grade", "", "sections: a grade filter")
+	f.StringVar(&sp.filter.Tier, "tier", "", "sections: a tier filter")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -404,7 +411,7 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *sections {
-		if err := benchSections(ctx, db, out); err != nil {
+		if err := benchSections(ctx, db, out, sp); err != nil {
 			return err
 		}
 	}
@@ -495,33 +502,52 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
+// sectionPeriod is the period benchSections times (flags of reports-bench).
+type sectionPeriod struct {
+	from, to, grain string
+	campus          int64
+	filter          reports.Filter
+}
+
 // benchSections times each section of the report once, in-process, for the
-// default window (the last 30 days, every campus), so a slow page can be
-// laid at the door of the section that makes it slow.
-func benchSections(ctx context.Context, db *models.DB, out io.Writer) error {
+// period asked (by default the last 30 days, every campus, no filter), so a
+// slow page can be laid at the door of the section that makes it slow.
+func benchSections(ctx context.Context, db *models.DB, out io.Writer, sp sectionPeriod) error {
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		return err
 	}
 	today := time.Now().In(loc)
 	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)
-	p := reports.Period{Loc: loc, Grain: reports.GrainDay, From: midnight.AddDate(0, 0, -29), To: midnight.AddDate(0, 0, 1)}
+	p := reports.Period{Loc: loc, Grain: sp.grain, From: midnight.AddDate(0, 0, -29), To: midnight.AddDate(0, 0, 1), Filter: sp.filter}
+	if d, err := time.ParseInLocation(time.DateOnly, sp.from, loc); err == nil {
+		p.From = d
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, sp.to, loc); err == nil {
+		p.To = d.AddDate(0, 0, 1)
+	}
+	if sp.campus > 0 {
+		p.CampusIDs = []int64{sp.campus}
+	}
+	fmt.Fprintf(out, "sections: %s to %s, grain %s, campuses %v, filter %+v\n", p.From.Format(time.DateOnly),
+		p.To.AddDate(0, 0, -1).Format(time.DateOnly), p.Grain, p.CampusIDs, p.Filter)
 	g := db.R
 	for _, s := range []struct {
 		name string
 		run  func() error
 	}{
-		{"members (member_counts)", func() error { _, err := reports.MembersFiltered(ctx, g, nil, reports.Filter{}); return err }},
-		{"liabilities (ledger_totals)", func() error { _, err := reports.LiabilitiesByCampus(ctx, g, nil); return err }},
+		{"members (member_counts)", func() error { _, err := reports.MembersFiltered(ctx, g, p.CampusIDs, p.Filter); return err }},
+		{"liabilities (ledger_totals)", func() error { _, err := reports.LiabilitiesByCampus(ctx, g, p.CampusIDs); return err }},
 		{"money (report_daily)", func() error { _, err := reports.MoneyFor(ctx, g, p); return err }},
 		{"school counts (/admin)", func() error {
-			_, err := models.SchoolCounts(ctx, g, midnight.UTC(), nil)
+			_, err := models.SchoolCounts(ctx, g, midnight.UTC(), p.CampusIDs)
 			return err
 		}},
-		{"activity (new, active, churned)", func() error { _, err := reports.ActivityFor(ctx, g, p, reports.Filter{}); return err }},
-		{"cohorts", func() error { _, err := reports.CohortsFor(ctx, g, p, reports.Filter{}); return err }},
+		{"activity (new, active, churned)", func() error { _, err := reports.ActivityFor(ctx, g, p, p.Filter); return err }},
+		{"cohorts", func() error { _, err := reports.CohortsFor(ctx, g, p, p.Filter); return err }},
 		{"loyalty", func() error { _, err := reports.LoyaltyFor(ctx, g, p); return err }},
 		{"service", func() error { _, err := reports.ServiceFor(ctx, g, p); return err }},
+		{"renewal", func() error { _, err := reports.RenewalStudents(ctx, g, p); return err }},
 		{"dashboard (BuildDashboard)", func() error { _, err := reports.BuildDashboard(ctx, g, p); return err }},
 		{"whole report (Build)", func() error { _, err := reports.Build(ctx, g, p); return err }},
 	} {

@@ -48,7 +48,7 @@ CREATE TRIGGER members_days_update AFTER UPDATE ON members FOR EACH ROW
 BEGIN
   IF NOT (OLD.campus_id <=> NEW.campus_id AND OLD.tier <=> NEW.tier AND OLD.grade <=> NEW.grade AND OLD.lifecycle <=> NEW.lifecycle
       AND (OLD.archived_at IS NULL) = (NEW.archived_at IS NULL) AND OLD.last_seen_day <=> NEW.last_seen_day
-      AND OLD.last_buy_day <=> NEW.last_buy_day AND OLD.prev_buy_day <=> NEW.prev_buy_day) THEN
+      AND OLD.last_buy_day <=> NEW.last_buy_day AND OLD.prev_buy_day <=> NEW.prev_buy_day AND OLD.created_at <=> NEW.created_at) THEN
   INSERT INTO member_days (campus_id, kind, day, grade, tier, n)
     SELECT campus_id, kind, day, grade, tier, n FROM (
       SELECT OLD.campus_id AS campus_id, 'seen' AS kind, OLD.last_seen_day AS day, OLD.grade AS grade, OLD.tier AS tier, -1 AS n FROM DUAL WHERE OLD.archived_at IS NULL AND OLD.last_seen_day > 0

@@ -44,10 +44,10 @@ BEGIN
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER members_days_update AFTER UPDATE OF campus_id, tier, grade, lifecycle, archived_at, last_seen_day, last_buy_day, prev_buy_day ON members
+CREATE TRIGGER members_days_update AFTER UPDATE OF campus_id, tier, grade, lifecycle, archived_at, last_seen_day, last_buy_day, prev_buy_day, created_at ON members
 WHEN OLD.campus_id IS NOT NEW.campus_id OR OLD.tier IS NOT NEW.tier OR OLD.grade IS NOT NEW.grade
   OR OLD.lifecycle IS NOT NEW.lifecycle OR (OLD.archived_at IS NULL) <> (NEW.archived_at IS NULL)
-  OR OLD.last_seen_day IS NOT NEW.last_seen_day OR OLD.last_buy_day IS NOT NEW.last_buy_day OR OLD.prev_buy_day IS NOT NEW.prev_buy_day
+  OR OLD.last_seen_day IS NOT NEW.last_seen_day OR OLD.last_buy_day IS NOT NEW.last_buy_day OR OLD.prev_buy_day IS NOT NEW.prev_buy_day OR OLD.created_at IS NOT NEW.created_at
 BEGIN
   INSERT INTO member_days (campus_id, kind, day, grade, tier, n)
     SELECT campus_id, kind, day, grade, tier, n FROM (

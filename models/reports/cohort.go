@@ -101,16 +101,9 @@ func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity
 	return activityFromHistory(ctx, db, p, f)
 }
 
-// newMembers counts the members put on file in the period (by the
-// members' created_at index).
+// newMembers counts the members put on file in the period.
 func newMembers(ctx context.Context, db *gorm.DB, p Period, f Filter) (int64, error) {
-	var n int64
-	cond, args := f.where(p.CampusIDs)
-	if err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
-		append([]any{p.From.UTC(), p.To.UTC()}, args...)...).Scan(&n).Error; err != nil {
-		return 0, fmt.Errorf("reports: new members: %w", err)
-	}
-	return n, nil
+	return joinedBetween(ctx, db, p.From, p.To, p.CampusIDs, f)
 }
 
 // activityFromHistory is ActivityFor read from the period's purchases and

@@ -125,6 +125,57 @@ func activityKept(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activit
 	return a, nil
 }
 
+// joinedBetween counts the members put on file in [from, to) (archived ones
+// included) of the campuses, narrowed by f: from member_joins where its
+// triggers keep it and no class or course narrows the count — the whole UTC
+// days between, plus the part-days at both ends from the members'
+// created_at index — else by that index alone.
+func joinedBetween(ctx context.Context, db *gorm.DB, from, to time.Time, campusIDs []int64, f Filter) (int64, error) {
+	from, to = from.UTC(), to.UTC()
+	mc, margs := f.where(campusIDs)
+	count := func(a, b time.Time) (int64, error) {
+		var n int64
+		if !a.Before(b) {
+			return 0, nil
+		}
+		err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+mc,
+			append([]any{a, b}, margs...)...).Scan(&n).Error
+		if err != nil {
+			return 0, fmt.Errorf("reports: new members: %w", err)
+		}
+		return n, nil
+	}
+	if f.ClassID != 0 || f.CourseID != 0 || !models.TriggerExists(ctx, db, "members_joins_insert") {
+		return count(from, to)
+	}
+	dayStart := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	firstWhole, end := dayStart(from), dayStart(to)
+	if firstWhole.Before(from) {
+		firstWhole = firstWhole.AddDate(0, 0, 1)
+	}
+	if !firstWhole.Before(end) { // no whole UTC day inside
+		return count(from, to)
+	}
+	head, err := count(from, firstWhole)
+	if err != nil {
+		return 0, err
+	}
+	tail, err := count(end, to)
+	if err != nil {
+		return 0, err
+	}
+	jc, jargs, err := keptWhere(ctx, db, "j", campusIDs, f)
+	if err != nil {
+		return 0, err
+	}
+	var whole int64
+	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(j.n), 0) FROM member_joins j WHERE j.day >= ? AND j.day < ?`+jc,
+		append([]any{memberdays.Day(firstWhole, time.UTC), memberdays.Day(end, time.UTC)}, jargs...)...).Scan(&whole).Error; err != nil {
+		return 0, fmt.Errorf("reports: new members: %w", err)
+	}
+	return head + whole + tail, nil
+}
+
 // unchurnable are the lifecycles that never count as churned by idleness.
 var unchurnable = []string{models.LifecycleProspect, models.LifecycleGraduated, models.LifecycleChurned}
 
@@ -143,16 +194,18 @@ func buyersKept(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int6
 	return buyers, repeat, err
 }
 
-// cohortsKept is CohortsFor from cohort_seen: each cohort's size by the
-// members' (created_at, campus_id) index, the members seen in each month
+// cohortsKept is CohortsFor from cohort_seen: each cohort's size from
+// member_joins (joinedBetween), the members seen in each month
 // since as the app counted them (at the member's campus then).
 func cohortsKept(ctx context.Context, db *gorm.DB, p Period, first time.Time, out []Cohort) error {
-	cond, args := campusFilter("m.campus_id", p.CampusIDs)
 	for i := range out {
-		from, to := first.AddDate(0, i, 0), first.AddDate(0, i+1, 0)
-		if err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM members m WHERE m.created_at >= ? AND m.created_at < ?`+cond,
-			append([]any{from.UTC(), to.UTC()}, args...)...).Scan(&out[i].Size).Error; err != nil {
-			return fmt.Errorf("reports: cohorts: %w", err)
+		to := first.AddDate(0, i+1, 0)
+		if to.After(p.To) {
+			to = p.To
+		}
+		var err error
+		if out[i].Size, err = joinedBetween(ctx, db, first.AddDate(0, i, 0), to, p.CampusIDs, Filter{}); err != nil {
+			return err
 		}
 	}
 	sc, sargs, err := keptWhere(ctx, db, "s", p.CampusIDs, Filter{})
@@ -190,4 +243,11 @@ func init() {
 				WHERE archived_at IS NULL AND last_seen_day = 0 AND `+churnable+`) x
 		GROUP BY x.campus_id, x.kind, x.day, x.grade, x.tier HAVING SUM(x.counted) <> SUM(x.held)`,
 		"campus %[1]d, day %[4]d: member_days counts %[2]d members, %[3]d members have that day", models.MemberDaysKept)
+	models.RegisterVerifyCheckIf("member joins differ from the members on file",
+		`SELECT x.campus_id AS a, SUM(x.counted) AS b, SUM(x.held) AS c, x.day AS d, 0 AS e, 0 AS f, 0 AS g FROM (
+			SELECT campus_id, day, grade, tier, n AS counted, 0 AS held FROM member_joins
+			UNION ALL SELECT campus_id, CAST(REPLACE(SUBSTR(created_at, 1, 10), '-', '') AS SIGNED), grade, tier, 0, 1 FROM members) x
+		GROUP BY x.campus_id, x.day, x.grade, x.tier HAVING SUM(x.counted) <> SUM(x.held)`,
+		"campus %[1]d, UTC day %[4]d: member_joins counts %[2]d members, %[3]d joined that day",
+		func(ctx context.Context, db *gorm.DB) bool { return models.TriggerExists(ctx, db, "members_joins_insert") })
 }

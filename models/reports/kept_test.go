@@ -47,12 +47,22 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			member int
 			buy    bool
 		}
-		const n = 16
+		// Members 16 to 21 join half an hour either side of where the 7, 30
+		// and 90-day windows open, and are never seen: the part-days of the
+		// new-member counts and the edge of "churned".
+		var edges []time.Time
+		for _, d := range []int{7, 30, 90} {
+			edges = append(edges, tomorrow.AddDate(0, 0, -d).Add(30*time.Minute).UTC(), tomorrow.AddDate(0, 0, -d).Add(-30*time.Minute).UTC())
+		}
+		n := 16 + len(edges)
 		ids := make([]int64, n)
 		cards := make([]string, n)
 		var events []event
 		for i := range n {
 			joined := now.AddDate(0, 0, -5-rng.IntN(200))
+			if i >= 16 {
+				joined = edges[i-16]
+			}
 			err := db.Tx(ctx, func(tx *gorm.DB) error {
 				m, err := models.CreateMember(ctx, tx, joined, actor[i%2], models.NewMember{Name: fmt.Sprintf("留存%02d", i),
 					CampusID: campus[i%2], Guardians: []models.NewGuardian{{Name: "家长", Phone: fmt.Sprintf("1370002%04d", i),
@@ -69,7 +79,7 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 				Scan(&cards[i]).Error; err != nil || cards[i] == "" {
 				t.Fatalf("card of member %d: %q %v", i, cards[i], err)
 			}
-			if i%5 == 4 {
+			if i%5 == 4 || i >= 16 {
 				continue // never seen
 			}
 			for k := rng.IntN(9); k > 0; k-- {
@@ -117,6 +127,25 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 		if err := models.UpdateMember(ctx, db, now, actor[0], ids[8], models.MemberEdit{Name: "留存08", CampusID: campus[1]}); err != nil {
 			t.Fatal(err)
 		}
+		type onFile struct {
+			CampusID    int64
+			Grade, Tier string
+			CreatedAt   time.Time
+		}
+		joined := func(p reports.Period, f reports.Filter) (n int64) {
+			var ms []onFile
+			if err := db.R.Raw("SELECT campus_id, grade, tier, created_at FROM members").Scan(&ms).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms {
+				if (p.CampusIDs == nil || m.CampusID == p.CampusIDs[0]) && (f.Tier == "" || m.Tier == f.Tier) &&
+					(f.Grade == "" || m.Grade == f.Grade || (f.Grade == reports.UngradedKey && m.Grade == "")) &&
+					!m.CreatedAt.Before(p.From) && m.CreatedAt.Before(p.To) {
+					n++
+				}
+			}
+			return n
+		}
 		check := func(label string) reports.Activity {
 			t.Helper()
 			var school reports.Activity
@@ -127,8 +156,9 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 							Grain: reports.GrainDay, Filter: f}
 						kept, err := reports.ActivityFor(ctx, db.R, p, f)
 						hist, err2 := reports.ActivityFromHistory(ctx, db.R, p, f)
-						if err != nil || err2 != nil || kept != hist {
-							t.Errorf("%s, %d days, campuses %v, %+v: activity kept %+v (%v), history %+v (%v)", label, days, cs, f, kept, err, hist, err2)
+						if err != nil || err2 != nil || kept != hist || kept.New != joined(p, f) {
+							t.Errorf("%s, %d days, campuses %v, %+v: activity kept %+v (%v), history %+v (%v), %d joined",
+								label, days, cs, f, kept, err, hist, err2, joined(p, f))
 						}
 						kb, kr, err := reports.BuyersKept(ctx, db.R, p)
 						hb, hr, err2 := reports.BuyersFromHistory(ctx, db.R, p)
@@ -154,6 +184,15 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			hist, err2 := reports.CohortsFromHistory(ctx, db.R, p, reports.Filter{}, first, idx, out)
 			if err != nil || err2 != nil || fmt.Sprint(kept) != fmt.Sprint(hist) {
 				t.Errorf("%s: cohorts kept %v (%v), history %v (%v)", label, kept, err, hist, err2)
+			}
+			for i, c := range kept {
+				to := first.AddDate(0, i+1, 0)
+				if to.After(p.To) {
+					to = p.To
+				}
+				if want := joined(reports.Period{From: first.AddDate(0, i, 0), To: to}, reports.Filter{}); c.Size != want {
+					t.Errorf("%s: cohort %s has %d members, %d joined", label, c.Month, c.Size, want)
+				}
 			}
 			return school
 		}
