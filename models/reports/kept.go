@@ -249,5 +249,7 @@ func init() {
 			UNION ALL SELECT campus_id, CAST(REPLACE(SUBSTR(created_at, 1, 10), '-', '') AS SIGNED), grade, tier, 0, 1 FROM members) x
 		GROUP BY x.campus_id, x.day, x.grade, x.tier HAVING SUM(x.counted) <> SUM(x.held)`,
 		"campus %[1]d, UTC day %[4]d: member_joins counts %[2]d members, %[3]d joined that day",
-		func(ctx context.Context, db *gorm.DB) bool { return models.TriggerExists(ctx, db, "members_joins_insert") })
+		func(ctx context.Context, db *gorm.DB) bool {
+			return models.TriggerExists(ctx, db, "members_joins_insert")
+		})
 }
