@@ -36,6 +36,7 @@ func init() {
 func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlags("reports-rebuild")
 	dbSpec := f.str("db", defaultDB, "database")
+	foldOnly := f.Bool("fold", false, "only fold the ended months into the monthly summaries, as the reports job does")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -45,6 +46,14 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 	}
 	defer db.Close()
 	start := time.Now()
+	if *foldOnly {
+		months, err := reports.Fold(ctx, db, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "reports-rebuild: %d months folded in %s\n", months, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
 	n, err := reports.Rebuild(ctx, db, time.Now().UTC())
 	if err != nil {
 		return err
@@ -246,8 +255,12 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 	if err := b.close(); err != nil {
 		return err
 	}
-	// The summaries hold the history already: nothing for the backfill job.
+	// The summaries hold the history already: nothing for the backfill job;
+	// the ended months are folded as the job would.
 	if _, err := db.SQL().ExecContext(ctx, `UPDATE report_backfill SET upto = 0, done = 0`); err != nil {
+		return err
+	}
+	if _, err := reports.Fold(ctx, db, time.Now().UTC()); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "reports-fixture: %d members, %d journals, %d postings, %d purchases, %d top-ups, %d summary rows in %s\n",

@@ -79,7 +79,7 @@ func LoyaltyFor(ctx context.Context, db *gorm.DB, p Period) (*Loyalty, error) {
 		return nil, err
 	}
 	if p.Filter.Empty() {
-		rows, err := dailyRows(ctx, db, p, MetricSales, MetricRefund)
+		rows, err := summaryRows(ctx, db, p, false, MetricSales, MetricRefund)
 		if err != nil {
 			return nil, fmt.Errorf("reports: paid: %w", err)
 		}

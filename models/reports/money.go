@@ -107,7 +107,7 @@ func MoneyFor(ctx context.Context, db *gorm.DB, p Period) (*Money, error) {
 		lines[b] = &MoneyLine{Bucket: b}
 	}
 	methods, cats := map[string]int64{}, map[string]int64{}
-	rows, err := dailyRows(ctx, db, p, MetricSales, MetricMethod, MetricCategory, MetricTopup, MetricBonus, MetricRefund,
+	rows, err := summaryRows(ctx, db, p, true, MetricSales, MetricMethod, MetricCategory, MetricTopup, MetricBonus, MetricRefund,
 		MetricCheckin, MetricHours)
 	if err != nil {
 		return nil, fmt.Errorf("reports: money: %w", err)

@@ -53,7 +53,11 @@ func init() {
 				return "", err
 			}
 			folded, err := Compact(ctx, db, now)
-			return fmt.Sprintf("%d %d", n, folded), err
+			if err != nil {
+				return "", err
+			}
+			months, err := Fold(ctx, db, now)
+			return fmt.Sprintf("%d %d %d", n, folded, months), err
 		}}}
 	})
 }
@@ -115,7 +119,10 @@ func onEvent(ctx context.Context, tx *gorm.DB, e models.DomainEvent) error {
 			at(MetricHours, "", x.HoursConsumed, 1)
 		}
 	}
-	return upsert(ctx, tx, cells)
+	if err := upsert(ctx, tx, cells); err != nil {
+		return err
+	}
+	return mirrorFolded(ctx, tx, r.Location(), day, cells)
 }
 
 type purchaseSrc struct {
@@ -390,6 +397,12 @@ func Rebuild(ctx context.Context, db *models.DB, now time.Time) (int64, error) {
 		if err := tx.WithContext(ctx).Exec(`DELETE FROM report_daily`).Error; err != nil {
 			return err
 		}
+		if err := tx.WithContext(ctx).Exec(`DELETE FROM report_monthly`).Error; err != nil {
+			return err
+		}
+		if err := tx.WithContext(ctx).Exec(`UPDATE report_backfill SET upto = 0, done = 0 WHERE source = 'monthly'`).Error; err != nil {
+			return err
+		}
 		for _, s := range backfillSources {
 			if err := tx.WithContext(ctx).Exec(`UPDATE report_backfill SET done = 0, upto = (SELECT COALESCE(MAX(id), 0) FROM `+
 				s.name+`) WHERE source = ?`, s.name).Error; err != nil {
@@ -401,7 +414,12 @@ func Rebuild(ctx context.Context, db *models.DB, now time.Time) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reports: rebuild: %w", err)
 	}
-	return Backfill(ctx, db, now, 0)
+	n, err := Backfill(ctx, db, now, 0)
+	if err != nil {
+		return n, err
+	}
+	_, err = Fold(ctx, db, now)
+	return n, err
 }
 
 // Compact folds the slots of the days before yesterday (school time) into

@@ -1,0 +1,106 @@
+package reports_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"starcard/models"
+	"starcard/models/dbtest"
+	"starcard/models/reports"
+)
+
+// TestMonthlyFoldEqualsDays: four months of purchases, the ended months
+// folded as the reports job does, then a purchase back-dated into a folded
+// month: the money by month read from the folded months equals the money by
+// day summed per month, the loyalty section's paid equals the daily sums,
+// and verify holds the folded months to their days (it notices one changed
+// by hand).
+func TestMonthlyFoldEqualsDays(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		today := now.In(shanghai)
+		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
+		start := time.Date(today.Year(), today.Month()-4, 1, 0, 0, 0, 0, shanghai)
+		if _, err := models.PublishConsent(ctx, db.W, start, "v1", "同意"); err != nil {
+			t.Fatal(err)
+		}
+		c, err := models.CreateCampus(ctx, db.W, start, "MF", "月结校区", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor := models.Actor{Type: "staff", ID: 1, CampusID: c.ID, Device: "test"}
+		var member int64
+		if err := db.Tx(ctx, func(tx *gorm.DB) error {
+			m, err := models.CreateMember(ctx, tx, start.UTC(), actor, models.NewMember{Name: "月结", CampusID: c.ID,
+				Guardians: []models.NewGuardian{{Name: "家长", Phone: "13700030000", Relation: "mother", Consent: true}}})
+			if err == nil {
+				member = m.ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		k := 0
+		buy := func(at time.Time, amount int64) {
+			t.Helper()
+			k++
+			if _, err := models.RecordPurchase(ctx, db, at.UTC(), models.Idem{Scope: "test", Key: fmt.Sprint("fold-", k)}, models.PurchaseInput{
+				MemberID: member, Items: []models.PurchaseItem{{Category: models.CategoryMeals, Amount: amount}},
+				Payments: []models.Payment{{Method: "cash", Amount: amount}}, Actor: actor}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for d := start.Add(10 * time.Hour); d.Before(now); d = d.AddDate(0, 0, 9) {
+			buy(d, 1000+int64(d.Day())*10)
+		}
+		months, err := reports.Fold(ctx, db, now)
+		if err != nil || months < 4 {
+			t.Fatalf("folded %d months (%v), want at least 4", months, err)
+		}
+		// A purchase entered today but dated in a folded month.
+		buy(start.AddDate(0, 1, 3).Add(11*time.Hour), 777)
+		if again, err := reports.Fold(ctx, db, now); err != nil || again != 0 {
+			t.Errorf("a second fold folded %d months (%v)", again, err)
+		}
+		p := reports.Period{From: start.AddDate(0, 0, 5), To: tomorrow, Loc: shanghai, Grain: reports.GrainMonth}
+		byMonth, err := reports.MoneyFor(ctx, db.R, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Grain = reports.GrainDay
+		byDay, err := reports.MoneyFor(ctx, db.R, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := map[string]int64{}
+		for _, l := range byDay.Lines {
+			sum[l.Bucket[:7]] += l.Sales
+		}
+		if len(byMonth.Lines) != 5 || byMonth.Total != byDay.Total {
+			t.Errorf("by month %d lines, total %+v; by day total %+v", len(byMonth.Lines), byMonth.Total, byDay.Total)
+		}
+		for _, l := range byMonth.Lines {
+			if l.Sales != sum[l.Bucket] || l.Sales == 0 {
+				t.Errorf("%s: sales by month %d, by day %d", l.Bucket, l.Sales, sum[l.Bucket])
+			}
+		}
+		l, err := reports.LoyaltyFor(ctx, db.R, p)
+		if err != nil || l.Paid != byDay.Total.Sales-byDay.Total.Refunds {
+			t.Errorf("loyalty paid %+v (%v), the days' sales %d", l, err, byDay.Total.Sales)
+		}
+		if rep, err := models.Verify(ctx, db); err != nil || !rep.Clean() {
+			t.Fatalf("verify: %v %v", err, rep.Problems)
+		}
+		if err := db.W.Exec("UPDATE report_monthly SET amount = amount + 1 WHERE metric = 'sales'").Error; err != nil {
+			t.Fatal(err)
+		}
+		if rep, err := models.Verify(ctx, db); err != nil || rep.Clean() {
+			t.Errorf("verify after a folded month was changed by hand: %v %v", err, rep.Problems)
+		}
+	})
+}
