@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -179,7 +178,6 @@ type wallet struct {
 	Principal *Account
 	Bonus     *Account
 	Days      seenDays
-	Guardians []int64 // consenting guardians, read by a purchase's lock (nil otherwise)
 }
 
 func (w *wallet) balances() Balances {
@@ -214,7 +212,6 @@ type walletRow struct {
 	Tier         string
 	SharedWallet bool
 	Spend        int64
-	Guardians    sql.NullString // ids, comma-separated: only a purchase's lock reads them
 	Days         seenDays
 	AcctID       *int64
 	OwnerType    string
@@ -242,7 +239,7 @@ func scanWalletRows(ctx context.Context, tx *gorm.DB, query string, args ...any)
 		var r walletRow
 		var tier, ownerType, name, asset, chain sql.NullString
 		var acct, ownerID, balance, seq, acctCampus sql.NullInt64
-		if err := rs.Scan(&r.MemberID, &r.CampusID, &r.FamilyID, &tier, &r.SharedWallet, &r.Spend, &r.Guardians,
+		if err := rs.Scan(&r.MemberID, &r.CampusID, &r.FamilyID, &tier, &r.SharedWallet, &r.Spend,
 			&r.Days.Seen, &r.Days.LastBuy, &r.Days.PrevBuy, &r.Days.CreatedAt, &acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain, &acctCampus); err != nil {
 			return nil, err
 		}
@@ -271,23 +268,17 @@ func lockWallet(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64)
 // on the school days after sinceDay (yyyymmdd; 0: not needed), all in one statement: on MySQL every round
 // trip inside the transaction is time the member's row stays locked.
 func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID int64, sinceDay int64) (*wallet, int64, error) {
-	extra, args := "0 AS spend, NULL AS guardians", []any{}
-	var from string
+	spendCol, args := "0 AS spend", []any{}
 	if sinceDay > 0 {
-		// A purchase also reads the member's spend since sinceDay and the
-		// guardians its notice goes to, each once (derived tables), in the
-		// same statement. A locking read does not lock the rows of a
-		// subquery: purchases and guardians stay unlocked.
-		extra = "sp.spend, gd.ids AS guardians"
-		from = ` JOIN (SELECT COALESCE(SUM(s.amount), 0) AS spend FROM member_spend_days s WHERE s.member_id = ? AND s.day > ?) sp ON 1 = 1
-		JOIN (SELECT GROUP_CONCAT(c.id) AS ids FROM (` + consentingGuardiansSQL + `) c) gd ON 1 = 1`
-		args = append(args, memberID, sinceDay, memberID)
+		// A locking read does not lock the rows of a subquery: purchases stay unlocked.
+		spendCol = "(SELECT COALESCE(SUM(s.amount), 0) FROM member_spend_days s WHERE s.member_id = m.id AND s.day > ?) AS spend"
+		args = append(args, sinceDay)
 	}
 	args = append(args, memberID)
-	rows, err := scanWalletRows(ctx, tx, `SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+extra+`,
+	rows, err := scanWalletRows(ctx, tx, `SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
 		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.created_at,
 		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash, a.campus_id AS acct_campus_id
-		FROM members m JOIN families f ON f.id = m.family_id`+from+`
+		FROM members m JOIN families f ON f.id = m.family_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+forUpdate(tx), args...)
 	if err != nil {
@@ -298,9 +289,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	}
 	m := rows[0]
 	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier, Days: m.Days}
-	if sinceDay > 0 {
-		w.Guardians = parseIDs(m.Guardians.String)
-	}
+
 	if w.Tier == "" {
 		w.Tier = TierSilver
 	}
@@ -787,16 +776,4 @@ func runIdem(ctx context.Context, db *DB, now time.Time, id Idem, fn func(tx *go
 		}
 	}
 	return out, err
-}
-
-// parseIDs reads a comma-separated list of ids (GROUP_CONCAT's), sorted.
-func parseIDs(s string) []int64 {
-	ids := []int64{}
-	for _, f := range strings.Split(s, ",") {
-		if id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }

@@ -250,9 +250,6 @@ type PurchaseResult struct {
 	// need not read the row back); they are not part of the answer.
 	Lines  []PurchaseItem   `json:"-"`
 	PaidBy map[string]int64 `json:"-"`
-	// Guardians are the member's consenting guardians, read with the
-	// wallet's lock (nil when not read): the purchase notice goes to them.
-	Guardians []int64 `json:"-"`
 }
 
 // splitStoredValue takes amount from the wallet's bonus and principal in the
@@ -391,7 +388,7 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	}
 	res := &PurchaseResult{ID: p.ID, MemberID: w.MemberID, Total: q.Total, Paid: q.Due, PointsEarned: q.PointsEarned,
 		PointsRedeemed: in.PointsToRedeem, Discount: q.Discount, CouponDiscount: q.CouponDiscount, Tier: newTier,
-		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances(), Lines: in.Items, PaidBy: by, Guardians: w.Guardians}
+		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances(), Lines: in.Items, PaidBy: by}
 	if err := LinkCouponsToPurchase(ctx, tx, cres, p.ID); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"starcard/models"
 	"starcard/models/ledgerchain"
+	"starcard/models/memberdays"
 )
 
 // sameWork is the "same-work" ceiling of issue 19: one purchase exactly as
@@ -31,6 +32,7 @@ type sameWork struct {
 	upsertSpend   string
 	upsertSummary string
 	upsertTotals  string
+	upsertCohort  string
 	prepared      bool // statements prepared once per connection (MySQL), as the API's are
 }
 
@@ -49,8 +51,10 @@ func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
 	s.upsertSummary = ` ON CONFLICT (day, campus_id, metric, dim, slot) DO UPDATE SET amount = report_daily.amount + excluded.amount,
 		n = report_daily.n + excluded.n`
 	s.upsertTotals = " ON CONFLICT (campus_id, name, slot) DO UPDATE SET balance = balance + excluded.balance"
+	s.upsertCohort = " ON CONFLICT (campus_id, cohort, month, slot) DO UPDATE SET n = n + 1"
 	if s.mysql {
 		s.upsertTotals = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
+		s.upsertCohort = " ON DUPLICATE KEY UPDATE n = n + 1"
 		s.upsertSummary = ` ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount), n = n + VALUES(n)`
 		s.lock = " FOR UPDATE"
 		s.upsertSpend = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
@@ -113,7 +117,7 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	}()
 	rows, err := s.query(ctx, tx, `SELECT m.campus_id, m.tier,
 		(SELECT COALESCE(SUM(s.amount), 0) FROM member_spend_days s WHERE s.member_id = m.id AND s.day > ?) AS spend,
-		a.id, a.name, a.balance, a.seq, a.chain_hash, a.campus_id
+		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.created_at, a.id, a.name, a.balance, a.seq, a.chain_hash, a.campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+s.lock,
@@ -121,12 +125,13 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	if err != nil {
 		return err
 	}
-	var campus, spend int64
+	var campus, spend, seen, lastBuy, prevBuy int64
+	var created time.Time
 	var tier string
 	var points, principal, bonus rawAcct
 	for rows.Next() {
 		var a rawAcct
-		if err = rows.Scan(&campus, &tier, &spend, &a.id, &a.name, &a.balance, &a.seq, &a.head, &a.campus); err != nil {
+		if err = rows.Scan(&campus, &tier, &spend, &seen, &lastBuy, &prevBuy, &created, &a.id, &a.name, &a.balance, &a.seq, &a.head, &a.campus); err != nil {
 			rows.Close()
 			return err
 		}
@@ -183,6 +188,21 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	}
 	if _, err = s.exec(ctx, tx, s.upsertSpend, member, models.SpendDay(r, now), q.Due); err != nil {
 		return err
+	}
+	// The member's kept days, when they move (a member's first and second
+	// purchase of a day), and its first visit of a month in cohort_seen.
+	today := models.SpendDay(r, now)
+	if last, prev := memberdays.Buy(lastBuy, prevBuy, today); last != lastBuy || prev != prevBuy || today > seen {
+		if _, err = s.exec(ctx, tx, `UPDATE members SET last_seen_day = ?, last_buy_day = ?, prev_buy_day = ? WHERE id = ?`,
+			max(seen, today), last, prev, member); err != nil {
+			return err
+		}
+		if memberdays.FirstOfMonth(seen, today) {
+			if _, err = s.exec(ctx, tx, `INSERT INTO cohort_seen (campus_id, cohort, month, slot, n) VALUES (?, ?, ?, ?, 1)`+s.upsertCohort,
+				campus, memberdays.Day(created, r.Location())/100, today/100, member%8); err != nil {
+				return err
+			}
+		}
 	}
 	// The postings, as post() builds them, with the moved accounts' new
 	// balances, sequences and chain head.

@@ -117,7 +117,7 @@ func onEvent(ctx context.Context, tx *gorm.DB, e models.DomainEvent) error {
 		if !ok {
 			return nil
 		}
-		return notifyGuardians(ctx, tx, e, r.Guardians, "purchase", fmt.Sprintf("purchase:%d", e.ObjectID), map[string]any{
+		return notifyFamily(ctx, tx, e, "purchase", fmt.Sprintf("purchase:%d", e.ObjectID), map[string]any{
 			"amount": r.Paid, "points": r.PointsEarned, "balance": r.Balances.StoredValue()})
 	case models.EventTopupCreated:
 		r, ok := asPtr[models.TopupResult](e.Object)
@@ -192,20 +192,12 @@ func pointsEarned(ctx context.Context, tx *gorm.DB, e models.DomainEvent) error 
 // notifyFamily queues one notice per guardian who consented to notices about
 // the child.
 func notifyFamily(ctx context.Context, tx *gorm.DB, e models.DomainEvent, event, key string, data map[string]any) error {
-	return notifyGuardians(ctx, tx, e, nil, event, key, data)
-}
-
-// notifyGuardians is notifyFamily with the consenting guardians already
-// read (gs; nil: read them now), queued in one statement.
-func notifyGuardians(ctx context.Context, tx *gorm.DB, e models.DomainEvent, gs []int64, event, key string, data map[string]any) error {
 	if e.MemberID == 0 || e.ObjectID == 0 {
 		return nil
 	}
-	if gs == nil {
-		var err error
-		if gs, err = models.ConsentingGuardians(ctx, tx, e.MemberID); err != nil {
-			return err
-		}
+	gs, err := models.ConsentingGuardians(ctx, tx, e.MemberID)
+	if err != nil {
+		return err
 	}
 	if len(gs) == 0 {
 		return nil
