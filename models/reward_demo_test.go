@@ -3,13 +3,14 @@ package models_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"starcard/models"
 	"starcard/models/dbtest"
 )
 
 func TestDemoSchoolHasLoyaltyLevers(t *testing.T) {
-	db := dbtest.DemoSQLite(t, lyNow, lyShanghai)
+	db := dbtest.DemoSQLite(t, paNow, time.FixedZone("CST", 8*3600)) // the demo TestDemoParentCanLogIn builds: seeded once
 	ctx := context.Background()
 	rs, err := models.ListRewards(ctx, db.R)
 	if err != nil || len(rs) != 5 {

@@ -192,7 +192,7 @@ func TestImportPageShowsLineErrorsInChinese(t *testing.T) {
 }
 
 func TestClassCardSheet(t *testing.T) {
-	db := dbtest.DemoSQLite(t, time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC), apptest.Shanghai)
+	db := dbtest.DemoSQLite(t, demoNow, apptest.Shanghai) // the browser tests' demo: seeded once per process
 	a := apptest.New(t, db)
 	a.Staff(t, "boss", models.RoleAdmin)
 	cl := a.Client(t)
