@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"starcard/models"
 	"starcard/models/dbtest"
 	"starcard/models/reports"
@@ -29,18 +27,8 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 		now := time.Now().UTC()
 		today := now.In(shanghai)
 		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
-		var campus [2]int64
-		var actor [2]models.Actor
-		for i, code := range []string{"KN", "KS"} {
-			c, err := models.CreateCampus(ctx, db.W, now.AddDate(0, -8, 0), code, code+"校区", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			campus[i], actor[i] = c.ID, models.Actor{Type: "staff", ID: 1, CampusID: c.ID, Device: "test"}
-		}
-		if _, err := models.PublishConsent(ctx, db.W, now.AddDate(0, -8, 0), "v1", "同意"); err != nil {
-			t.Fatal(err)
-		}
+		s := newLiveSchool(t, db, now.AddDate(0, -8, 0), "KN", "KS")
+		campus, actor := s.campus, s.actor
 		rng := rand.New(rand.NewPCG(7, 16))
 		type event struct {
 			at     time.Time
@@ -63,18 +51,7 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			if i >= 16 {
 				joined = edges[i-16]
 			}
-			err := db.Tx(ctx, func(tx *gorm.DB) error {
-				m, err := models.CreateMember(ctx, tx, joined, actor[i%2], models.NewMember{Name: fmt.Sprintf("留存%02d", i),
-					CampusID: campus[i%2], Guardians: []models.NewGuardian{{Name: "家长", Phone: fmt.Sprintf("1370002%04d", i),
-						Relation: "mother", Consent: true}}})
-				if err == nil {
-					ids[i] = m.ID
-				}
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			ids[i] = s.member(t, i%2, joined, fmt.Sprintf("留存%02d", i))
 			if err := db.R.Raw("SELECT c.card_no FROM cards c JOIN members m ON m.card_id = c.id WHERE m.id = ?", ids[i]).
 				Scan(&cards[i]).Error; err != nil || cards[i] == "" {
 				t.Fatalf("card of member %d: %q %v", i, cards[i], err)
@@ -91,13 +68,9 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			}
 		}
 		sort.Slice(events, func(a, b int) bool { return events[a].at.Before(events[b].at) })
-		for k, e := range events {
+		for _, e := range events {
 			if e.buy {
-				if _, err := models.RecordPurchase(ctx, db, e.at, models.Idem{Scope: "test", Key: fmt.Sprint("kept-buy-", k)}, models.PurchaseInput{
-					MemberID: ids[e.member], Items: []models.PurchaseItem{{Category: models.CategoryMeals, Amount: 1000}},
-					Payments: []models.Payment{{Method: "cash", Amount: 1000}}, Actor: actor[e.member%2]}); err != nil {
-					t.Fatal(err)
-				}
+				s.buy(t, e.member%2, ids[e.member], e.at, 1000)
 				continue
 			}
 			if _, err := models.CheckIn(ctx, db, e.at, nil, shanghai, models.CheckinRequest{

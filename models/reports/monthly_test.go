@@ -2,11 +2,8 @@ package reports_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
-
-	"gorm.io/gorm"
 
 	"starcard/models"
 	"starcard/models/dbtest"
@@ -26,35 +23,9 @@ func TestMonthlyFoldEqualsDays(t *testing.T) {
 		today := now.In(shanghai)
 		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
 		start := time.Date(today.Year(), today.Month()-4, 1, 0, 0, 0, 0, shanghai)
-		if _, err := models.PublishConsent(ctx, db.W, start, "v1", "同意"); err != nil {
-			t.Fatal(err)
-		}
-		c, err := models.CreateCampus(ctx, db.W, start, "MF", "月结校区", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		actor := models.Actor{Type: "staff", ID: 1, CampusID: c.ID, Device: "test"}
-		var member int64
-		if err := db.Tx(ctx, func(tx *gorm.DB) error {
-			m, err := models.CreateMember(ctx, tx, start.UTC(), actor, models.NewMember{Name: "月结", CampusID: c.ID,
-				Guardians: []models.NewGuardian{{Name: "家长", Phone: "13700030000", Relation: "mother", Consent: true}}})
-			if err == nil {
-				member = m.ID
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		k := 0
-		buy := func(at time.Time, amount int64) {
-			t.Helper()
-			k++
-			if _, err := models.RecordPurchase(ctx, db, at.UTC(), models.Idem{Scope: "test", Key: fmt.Sprint("fold-", k)}, models.PurchaseInput{
-				MemberID: member, Items: []models.PurchaseItem{{Category: models.CategoryMeals, Amount: amount}},
-				Payments: []models.Payment{{Method: "cash", Amount: amount}}, Actor: actor}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newLiveSchool(t, db, start, "MF")
+		member := s.member(t, 0, start, "月结")
+		buy := func(at time.Time, amount int64) { t.Helper(); s.buy(t, 0, member, at, amount) }
 		for d := start.Add(10 * time.Hour); d.Before(now); d = d.AddDate(0, 0, 9) {
 			buy(d, 1000+int64(d.Day())*10)
 		}
