@@ -245,15 +245,13 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 		if err != nil {
 			return err
 		}
-		for _, g := range guardians {
-			if err := EnqueueNotice(ctx, tx, now, Notice{Event: "arrival", MemberID: m.ID, GuardianID: g,
-				DedupeKey: fmt.Sprintf("arrival:%d", ci.ID),
-				Data: map[string]any{"name": m.Name, "class": res.ClassName, "campus": m.CampusName,
-					"at": now.UTC().Format(time.RFC3339), "time": now.In(loc).Format("15:04")}}); err != nil {
-				return err
-			}
+		if len(guardians) == 0 {
+			return nil
 		}
-		return nil
+		return EnqueueNotice(ctx, tx, now, Notice{Event: "arrival", MemberID: m.ID, GuardianIDs: guardians,
+			DedupeKey: fmt.Sprintf("arrival:%d", ci.ID),
+			Data: map[string]any{"name": m.Name, "class": res.ClassName, "campus": m.CampusName,
+				"at": now.UTC().Format(time.RFC3339), "time": now.In(loc).Format("15:04")}})
 	})
 	if err != nil {
 		if _, ok := AsError(err); ok {

@@ -150,17 +150,14 @@ func currentConsents(ctx context.Context, db *gorm.DB, guardianIDs []int64) (map
 	return out, nil
 }
 
-// consentingGuardiansSQL selects the ids of the guardians of member ? who
-// agreed to the current consent version and have not withdrawn.
-const consentingGuardiansSQL = `SELECT g.id FROM guardians g JOIN members m ON m.family_id = g.family_id
-		JOIN consent_grants cg ON cg.guardian_id = g.id AND cg.withdrawn_at IS NULL
-		WHERE m.id = ? AND cg.consent_version_id = (SELECT id FROM consent_versions ORDER BY published_at DESC, id DESC LIMIT 1)`
-
 // ConsentingGuardians lists the guardians of a member who agreed to the
 // current consent text: only they may be sent notices about the child.
 func ConsentingGuardians(ctx context.Context, db *gorm.DB, memberID int64) ([]int64, error) {
 	var ids []int64
-	err := db.WithContext(ctx).Raw(consentingGuardiansSQL+` ORDER BY g.id`, memberID).Scan(&ids).Error
+	err := db.WithContext(ctx).Raw(`SELECT g.id FROM guardians g JOIN members m ON m.family_id = g.family_id
+		JOIN consent_grants cg ON cg.guardian_id = g.id AND cg.withdrawn_at IS NULL
+		WHERE m.id = ? AND cg.consent_version_id = (SELECT id FROM consent_versions ORDER BY published_at DESC, id DESC LIMIT 1)
+		ORDER BY g.id`, memberID).Scan(&ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: consenting guardians: %w", err)
 	}

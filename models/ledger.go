@@ -289,7 +289,6 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 	}
 	m := rows[0]
 	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier, Days: m.Days}
-
 	if w.Tier == "" {
 		w.Tier = TierSilver
 	}

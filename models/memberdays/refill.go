@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,57 +29,28 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	}
 	type cohortKey struct{ campus, cohort, month int64 }
 	cohorts := map[cohortKey]int64{}
-	dayOf := func(t time.Time) int64 { return Day(t, loc) }
-	// Purchases and check-ins, each in member order, merged with the members.
-	buys, err := tx.QueryContext(ctx, `SELECT member_id, at FROM purchases ORDER BY member_id, at`)
+	// Purchases and check-ins, each as (member, day) in member order, merged
+	// with the members below: one database/sql transaction holds one result
+	// set at a time, so each is read whole first (16 bytes a row).
+	allBuys, err := readDays(ctx, tx, `SELECT member_id, at FROM purchases ORDER BY member_id, at`, func(rs *sql.Rows) (int64, int64, error) {
+		var m int64
+		var at time.Time
+		err := rs.Scan(&m, &at)
+		return m, Day(at, loc), err
+	})
 	if err != nil {
 		return fmt.Errorf("member days: purchases: %w", err)
 	}
-	defer buys.Close()
-	var allBuys []struct {
-		m  int64
-		at time.Time
-	}
-	for buys.Next() {
-		var r struct {
-			m  int64
-			at time.Time
-		}
-		if err := buys.Scan(&r.m, &r.at); err != nil {
-			return fmt.Errorf("member days: purchases: %w", err)
-		}
-		allBuys = append(allBuys, r)
-	}
-	if err := buys.Err(); err != nil {
-		return err
-	}
-	buys.Close()
-	visits, err := tx.QueryContext(ctx, `SELECT member_id, local_day FROM checkins ORDER BY member_id`)
+	allVisits, err := readDays(ctx, tx, `SELECT member_id, local_day FROM checkins ORDER BY member_id`, func(rs *sql.Rows) (int64, int64, error) {
+		var m int64
+		var d string
+		err := rs.Scan(&m, &d)
+		n, _ := strconv.ParseInt(strings.ReplaceAll(d, "-", ""), 10, 64)
+		return m, n, err
+	})
 	if err != nil {
 		return fmt.Errorf("member days: check-ins: %w", err)
 	}
-	defer visits.Close()
-	var allVisits []struct {
-		m   int64
-		day int64
-	}
-	for visits.Next() {
-		var id int64
-		var d string
-		if err := visits.Scan(&id, &d); err != nil {
-			return fmt.Errorf("member days: check-ins: %w", err)
-		}
-		var n int64
-		fmt.Sscanf(strings.ReplaceAll(d, "-", ""), "%d", &n)
-		allVisits = append(allVisits, struct {
-			m   int64
-			day int64
-		}{id, n})
-	}
-	if err := visits.Err(); err != nil {
-		return err
-	}
-	visits.Close()
 	ms, err := tx.QueryContext(ctx, `SELECT id, campus_id, created_at FROM members ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("member days: members: %w", err)
@@ -92,7 +64,7 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 		if err := ms.Scan(&m.id, &m.campus, &created); err != nil {
 			return fmt.Errorf("member days: members: %w", err)
 		}
-		m.cohort = dayOf(created) / 100
+		m.cohort = Day(created, loc) / 100
 		m.months = map[int64]bool{}
 		seen := func(day int64) {
 			m.seen = max(m.seen, day)
@@ -102,7 +74,7 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 			bi++
 		}
 		for ; bi < len(allBuys) && allBuys[bi].m == m.id; bi++ {
-			d := dayOf(allBuys[bi].at)
+			d := allBuys[bi].day
 			m.lastBuy, m.prevBuy = Buy(m.lastBuy, m.prevBuy, d)
 			seen(d)
 		}
@@ -169,4 +141,25 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 		}
 	}
 	return nil
+}
+
+// memberDay is one purchase or check-in: the member and the school day.
+type memberDay struct{ m, day int64 }
+
+// readDays reads a query's rows as member days through scan.
+func readDays(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) (int64, int64, error)) ([]memberDay, error) {
+	rs, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []memberDay
+	for rs.Next() {
+		m, d, err := scan(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, memberDay{m, d})
+	}
+	return out, rs.Err()
 }

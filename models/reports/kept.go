@@ -36,19 +36,21 @@ func keptFits(ctx context.Context, db *gorm.DB, p Period, f Filter) bool {
 		models.MemberDaysKept(ctx, db) && models.MemberCountsKept(ctx, db)
 }
 
-// keptWhere is the condition (starting " AND") on a kept table t (campus_id,
-// grade, tier columns) for the campuses and the grade and tier filters. All
-// campuses are listed when the report covers them all, so the table's
-// primary key (campus first) is read by ranges.
-func keptWhere(ctx context.Context, db *gorm.DB, t string, campusIDs []int64, f Filter) (string, []any, error) {
-	if campusIDs == nil {
-		all, err := everyCampus(ctx, db)
-		if err != nil {
-			return "", nil, err
-		}
-		campusIDs = all
+// listCampuses is campusIDs, or every campus when nil (all of the school):
+// a kept table's primary key starts with the campus, so a query listing
+// them reads it by ranges. Read once per section.
+func listCampuses(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]int64, error) {
+	if campusIDs != nil {
+		return campusIDs, nil
 	}
-	cond, args := campusFilter(t+".campus_id", campusIDs)
+	return everyCampus(ctx, db)
+}
+
+// keptWhere is the condition (starting " AND") on a kept table t (campus_id,
+// grade, tier columns) for the campuses (listed: see listCampuses) and the
+// grade and tier filters.
+func keptWhere(t string, campuses []int64, f Filter) (string, []any) {
+	cond, args := campusFilter(t+".campus_id", campuses)
 	if f.Grade == UngradedKey {
 		cond += " AND " + t + ".grade = ''"
 	} else if f.Grade != "" {
@@ -59,7 +61,7 @@ func keptWhere(ctx context.Context, db *gorm.DB, t string, campusIDs []int64, f 
 		cond += " AND " + t + ".tier = ?"
 		args = append(args, f.Tier)
 	}
-	return cond, args, nil
+	return cond, args
 }
 
 // sumDays sums member_days of a kind from day `from` (yyyymmdd) on.
@@ -80,14 +82,14 @@ func sumDays(ctx context.Context, db *gorm.DB, kind string, from int64, cond str
 func activityKept(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
 	var a Activity
 	to := p.To.UTC()
-	var err error
-	if a.New, err = newMembers(ctx, db, p, f); err != nil {
-		return a, err
-	}
-	dc, dargs, err := keptWhere(ctx, db, "d", p.CampusIDs, f)
+	campuses, err := listCampuses(ctx, db, p.CampusIDs)
 	if err != nil {
 		return a, err
 	}
+	if a.New, err = joinedBetween(ctx, db, p.From, p.To, campuses, f); err != nil {
+		return a, err
+	}
+	dc, dargs := keptWhere("d", campuses, f)
 	if a.Active, err = sumDays(ctx, db, "seen", memberdays.Day(to.AddDate(0, 0, -ActiveDays), p.Loc), dc, dargs); err != nil {
 		return a, err
 	}
@@ -111,10 +113,7 @@ func activityKept(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activit
 		append([]any{idle, nextUTC, unchurnable}, margs...)...).Scan(&edge).Error; err != nil {
 		return a, fmt.Errorf("reports: churned members: %w", err)
 	}
-	cc, cargs, err := keptWhere(ctx, db, "c", p.CampusIDs, f)
-	if err != nil {
-		return a, err
-	}
+	cc, cargs := keptWhere("c", campuses, f)
 	var counts struct{ Marked, Churnable int64 }
 	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(CASE WHEN c.lifecycle = ? THEN c.n ELSE 0 END), 0) AS marked,
 		COALESCE(SUM(CASE WHEN c.lifecycle NOT IN ? THEN c.n ELSE 0 END), 0) AS churnable FROM member_counts c WHERE 1 = 1`+cc,
@@ -164,10 +163,11 @@ func joinedBetween(ctx context.Context, db *gorm.DB, from, to time.Time, campusI
 	if err != nil {
 		return 0, err
 	}
-	jc, jargs, err := keptWhere(ctx, db, "j", campusIDs, f)
+	campuses, err := listCampuses(ctx, db, campusIDs)
 	if err != nil {
 		return 0, err
 	}
+	jc, jargs := keptWhere("j", campuses, f)
 	var whole int64
 	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(j.n), 0) FROM member_joins j WHERE j.day >= ? AND j.day < ?`+jc,
 		append([]any{memberdays.Day(firstWhole, time.UTC), memberdays.Day(end, time.UTC)}, jargs...)...).Scan(&whole).Error; err != nil {
@@ -182,10 +182,11 @@ var unchurnable = []string{models.LifecycleProspect, models.LifecycleGraduated, 
 // buyersKept counts the members on file who bought since the period's
 // start, and those who bought twice or more, from the kept purchase days.
 func buyersKept(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int64, err error) {
-	dc, dargs, err := keptWhere(ctx, db, "d", p.CampusIDs, p.Filter)
+	campuses, err := listCampuses(ctx, db, p.CampusIDs)
 	if err != nil {
 		return 0, 0, err
 	}
+	dc, dargs := keptWhere("d", campuses, p.Filter)
 	from := memberdays.Day(p.From, p.Loc)
 	if buyers, err = sumDays(ctx, db, "buy", from, dc, dargs); err != nil {
 		return 0, 0, err
@@ -198,20 +199,20 @@ func buyersKept(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int6
 // member_joins (joinedBetween), the members seen in each month
 // since as the app counted them (at the member's campus then).
 func cohortsKept(ctx context.Context, db *gorm.DB, p Period, first time.Time, out []Cohort) error {
+	campuses, err := listCampuses(ctx, db, p.CampusIDs)
+	if err != nil {
+		return err
+	}
 	for i := range out {
 		to := first.AddDate(0, i+1, 0)
 		if to.After(p.To) {
 			to = p.To
 		}
-		var err error
-		if out[i].Size, err = joinedBetween(ctx, db, first.AddDate(0, i, 0), to, p.CampusIDs, Filter{}); err != nil {
+		if out[i].Size, err = joinedBetween(ctx, db, first.AddDate(0, i, 0), to, campuses, Filter{}); err != nil {
 			return err
 		}
 	}
-	sc, sargs, err := keptWhere(ctx, db, "s", p.CampusIDs, Filter{})
-	if err != nil {
-		return err
-	}
+	sc, sargs := keptWhere("s", campuses, Filter{})
 	firstM := int64(first.Year())*100 + int64(first.Month())
 	var rows []struct{ Cohort, Month, N int64 }
 	if err := db.WithContext(ctx).Raw(`SELECT s.cohort, s.month, SUM(s.n) AS n FROM cohort_seen s WHERE s.cohort >= ?`+sc+
