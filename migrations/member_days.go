@@ -10,8 +10,9 @@ import (
 	"starcard/models/memberdays"
 )
 
-// FillMemberDays (0205) fills the columns and table 0204 added from the
-// history (memberdays.Refill), in the school's time zone.
+// FillMemberDays (0210) fills the members' kept days (0204) and months
+// seen (0209) from the history (memberdays.Refill), in the school's time
+// zone; the triggers of member_days and member_cohorts follow.
 func FillMemberDays(ctx context.Context, tx *sql.Tx) error {
 	loc, err := schoolZone(ctx, tx)
 	if err != nil {
@@ -21,12 +22,11 @@ func FillMemberDays(ctx context.Context, tx *sql.Tx) error {
 }
 
 func emptyMemberDays(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_seen`); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE members SET last_seen_day = 0, last_buy_day = 0, prev_buy_day = 0`)
+	_, err := tx.ExecContext(ctx, `UPDATE members SET last_seen_day = 0, last_buy_day = 0, prev_buy_day = 0, cohort = 0, seen_months = 0`)
 	return err
 }
+
+func nothing(context.Context, *sql.Tx) error { return nil }
 
 // schoolZone is the time zone of the newest stored rules (the app's
 // default, Asia/Shanghai, when none are stored).

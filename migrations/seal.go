@@ -47,6 +47,9 @@ func unsealLedger(ctx context.Context, tx *sql.Tx) error {
 func GoMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(181, &goose.GoFunc{RunTx: SealLedger}, &goose.GoFunc{RunTx: unsealLedger}),
-		goose.NewGoMigration(205, &goose.GoFunc{RunTx: FillMemberDays}, &goose.GoFunc{RunTx: emptyMemberDays}),
+		// 0205 filled the days 0204 added; 0210 now fills them and the months
+		// seen (0209) in one read of the history, so 0205 does nothing.
+		goose.NewGoMigration(205, &goose.GoFunc{RunTx: nothing}, &goose.GoFunc{RunTx: nothing}),
+		goose.NewGoMigration(210, &goose.GoFunc{RunTx: FillMemberDays}, &goose.GoFunc{RunTx: emptyMemberDays}),
 	}
 }

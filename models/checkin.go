@@ -167,10 +167,11 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 			CampusName                          string
 			ArchivedAt                          *time.Time
 			LastSeenDay, LastBuyDay, PrevBuyDay int64
+			Cohort, SeenMonths                  int64
 			CreatedAt                           time.Time
 		}
 		if err := tx.Raw(`SELECT m.id, m.name, m.campus_id, m.archived_at, cl.name AS class_name, p.name AS campus_name,
-			m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.created_at
+			m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.cohort, m.seen_months, m.created_at
 			FROM members m JOIN campuses p ON p.id = m.campus_id LEFT JOIN classes cl ON cl.id = m.class_id
 			WHERE m.id = ?`, c.MemberID).Scan(&m).Error; err != nil {
 			return err
@@ -205,8 +206,8 @@ func CheckIn(ctx context.Context, db *DB, now time.Time, secret []byte, loc *tim
 			return err
 		}
 		res.Status, res.At, res.CheckinID = CheckinCheckedIn, now, ci.ID
-		if err := markSeen(ctx, tx, loc, m.ID, m.CampusID,
-			seenDays{Seen: m.LastSeenDay, LastBuy: m.LastBuyDay, PrevBuy: m.PrevBuyDay, CreatedAt: m.CreatedAt}, memberdays.Day(now, loc), false); err != nil {
+		if err := markSeen(ctx, tx, loc, m.ID, seenDays{Seen: m.LastSeenDay, LastBuy: m.LastBuyDay, PrevBuy: m.PrevBuyDay,
+			Cohort: m.Cohort, Months: m.SeenMonths, CreatedAt: m.CreatedAt}, memberdays.Day(now, loc), false); err != nil {
 			return err
 		}
 		if req.Kind == CheckinDeparture {

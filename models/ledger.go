@@ -174,6 +174,7 @@ type wallet struct {
 	FamilyID  int64
 	Shared    bool
 	Tier      string
+	Grade     string
 	Points    *Account
 	Principal *Account
 	Bonus     *Account
@@ -211,6 +212,7 @@ type walletRow struct {
 	FamilyID     int64
 	Tier         string
 	SharedWallet bool
+	Grade        string
 	Spend        int64
 	Days         seenDays
 	AcctID       *int64
@@ -239,8 +241,8 @@ func scanWalletRows(ctx context.Context, tx *gorm.DB, query string, args ...any)
 		var r walletRow
 		var tier, ownerType, name, asset, chain sql.NullString
 		var acct, ownerID, balance, seq, acctCampus sql.NullInt64
-		if err := rs.Scan(&r.MemberID, &r.CampusID, &r.FamilyID, &tier, &r.SharedWallet, &r.Spend,
-			&r.Days.Seen, &r.Days.LastBuy, &r.Days.PrevBuy, &r.Days.CreatedAt, &acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain, &acctCampus); err != nil {
+		if err := rs.Scan(&r.MemberID, &r.CampusID, &r.FamilyID, &tier, &r.SharedWallet, &r.Grade, &r.Spend,
+			&r.Days.Seen, &r.Days.LastBuy, &r.Days.PrevBuy, &r.Days.Cohort, &r.Days.Months, &r.Days.CreatedAt, &acct, &ownerType, &ownerID, &name, &asset, &balance, &seq, &chain, &acctCampus); err != nil {
 			return nil, err
 		}
 		r.Tier, r.OwnerType, r.Name, r.Asset, r.ChainHash = tier.String, ownerType.String, name.String, asset.String, chain.String
@@ -275,8 +277,8 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 		args = append(args, sinceDay)
 	}
 	args = append(args, memberID)
-	rows, err := scanWalletRows(ctx, tx, `SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, `+spendCol+`,
-		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.created_at,
+	rows, err := scanWalletRows(ctx, tx, `SELECT m.id AS member_id, m.campus_id, m.family_id, m.tier, f.shared_wallet, m.grade, `+spendCol+`,
+		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.cohort, m.seen_months, m.created_at,
 		a.id AS acct_id, a.owner_type, a.owner_id, a.name, a.asset, a.balance, a.seq, a.chain_hash, a.campus_id AS acct_campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		LEFT JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
@@ -288,7 +290,7 @@ func lockWalletSpend(ctx context.Context, tx *gorm.DB, now time.Time, memberID i
 		return nil, 0, ErrMemberNotFound
 	}
 	m := rows[0]
-	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier, Days: m.Days}
+	w := &wallet{MemberID: m.MemberID, CampusID: m.CampusID, FamilyID: m.FamilyID, Shared: m.SharedWallet, Tier: m.Tier, Grade: m.Grade, Days: m.Days}
 	if w.Tier == "" {
 		w.Tier = TierSilver
 	}

@@ -210,7 +210,8 @@ type Purchase struct {
 	SVPrincipal    int64 `gorm:"column:sv_principal"`
 	SVBonus        int64 `gorm:"column:sv_bonus"`
 	PointsEarned   int64
-	Tier           string
+	Tier           string // the member's tier when paying
+	Grade          string // the member's grade when paying (the reports count the payment under both)
 	Items          string
 	Payments       string
 	Refunded       int64
@@ -246,10 +247,13 @@ type PurchaseResult struct {
 	TierUpgraded   bool      `json:"tier_upgraded"`
 	At             time.Time `json:"at"`
 	Balances       Balances  `json:"balances"`
-	// Lines and PaidBy travel with the purchase's domain event (subscribers
-	// need not read the row back); they are not part of the answer.
-	Lines  []PurchaseItem   `json:"-"`
-	PaidBy map[string]int64 `json:"-"`
+	// Lines, PaidBy and the grade and tier it was paid under travel with
+	// the purchase's domain event (subscribers need not read the row back);
+	// they are not part of the answer.
+	Lines     []PurchaseItem   `json:"-"`
+	PaidBy    map[string]int64 `json:"-"`
+	PaidGrade string           `json:"-"`
+	PaidTier  string           `json:"-"`
 }
 
 // splitStoredValue takes amount from the wallet's bonus and principal in the
@@ -333,20 +337,20 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	pays, _ := json.Marshal(by)
 	p := Purchase{MemberID: w.MemberID, CampusID: campusOf(in.Actor, w), Total: q.Total, TierDiscount: q.TierDiscount,
 		CouponDiscount: q.CouponDiscount, PointsRedeemed: in.PointsToRedeem, PointsDiscount: q.PointsDiscount, Paid: q.Due, SVPrincipal: principal,
-		SVBonus: bonus, PointsEarned: q.PointsEarned, Tier: w.Tier, Items: string(items), Payments: string(pays),
+		SVBonus: bonus, PointsEarned: q.PointsEarned, Tier: w.Tier, Grade: w.Grade, Items: string(items), Payments: string(pays),
 		ActorType: orSystem(in.Actor.Type), ActorID: in.Actor.ID, At: now}
 	if p.ID, err = insertID(ctx, tx, `INSERT INTO purchases (member_id, campus_id, total, tier_discount, coupon_discount,
-		points_redeemed, points_discount, paid, sv_principal, sv_bonus, points_earned, tier, items, payments, refunded,
-		points_reversed, actor_type, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		points_redeemed, points_discount, paid, sv_principal, sv_bonus, points_earned, tier, grade, items, payments, refunded,
+		points_reversed, actor_type, actor_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.MemberID, p.CampusID, p.Total, p.TierDiscount, p.CouponDiscount, p.PointsRedeemed, p.PointsDiscount, p.Paid,
-		p.SVPrincipal, p.SVBonus, p.PointsEarned, p.Tier, p.Items, p.Payments, p.Refunded, p.PointsReversed, p.ActorType,
+		p.SVPrincipal, p.SVBonus, p.PointsEarned, p.Tier, p.Grade, p.Items, p.Payments, p.Refunded, p.PointsReversed, p.ActorType,
 		p.ActorID, p.At); err != nil {
 		return nil, fmt.Errorf("models: post purchase: %w", err)
 	}
 	if err := addSpend(ctx, tx, w.MemberID, SpendDay(r, now), q.Due); err != nil {
 		return nil, err
 	}
-	if err := markSeen(ctx, tx, r.Location(), w.MemberID, w.CampusID, w.Days, SpendDay(r, now), true); err != nil {
+	if err := markSeen(ctx, tx, r.Location(), w.MemberID, w.Days, SpendDay(r, now), true); err != nil {
 		return nil, err
 	}
 	d := &draft{Kind: KindPurchase, CampusID: p.CampusID, Actor: in.Actor, RefType: "purchase", RefID: p.ID}
@@ -388,7 +392,8 @@ func PostPurchase(ctx context.Context, tx *gorm.DB, now time.Time, r Rules, in P
 	}
 	res := &PurchaseResult{ID: p.ID, MemberID: w.MemberID, Total: q.Total, Paid: q.Due, PointsEarned: q.PointsEarned,
 		PointsRedeemed: in.PointsToRedeem, Discount: q.Discount, CouponDiscount: q.CouponDiscount, Tier: newTier,
-		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances(), Lines: in.Items, PaidBy: by}
+		TierUpgraded: newTier != w.Tier, At: now, Balances: w.balances(), Lines: in.Items, PaidBy: by,
+		PaidGrade: p.Grade, PaidTier: p.Tier}
 	if err := LinkCouponsToPurchase(ctx, tx, cres, p.ID); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type RefundResult struct {
 	StoredValueReturned int64            `json:"stored_value_returned"`
 	Owed                map[string]int64 `json:"owed"` // paid back outside StarCard, per method
 	Balances            Balances         `json:"balances"`
+	// The grade and tier its purchase was paid under, for the reports.
+	PaidGrade string `json:"-"`
+	PaidTier  string `json:"-"`
 }
 
 // PurchaseRefund is a stored refund.
@@ -244,7 +247,7 @@ func finishRefund(ctx context.Context, tx *gorm.DB, now time.Time, in RefundInpu
 	}
 	res := &RefundResult{ID: row.ID, PurchaseID: p.ID, Amount: amount, PointsReversed: reversed, PointsShortfall: shortfall,
 		PointsReturned: pointsBack, StoredValueReturned: back["bonus"] + back["principal"], Owed: owed,
-		Balances: w.balances()}
+		Balances: w.balances(), PaidGrade: p.Grade, PaidTier: p.Tier}
 	if err := Emit(ctx, tx, DomainEvent{Type: EventRefundCreated, At: now, CampusID: p.CampusID, MemberID: p.MemberID,
 		ObjectID: row.ID, Object: res, Actor: in.Actor}); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"starcard/models"
 	"starcard/models/ledgerchain"
 	"starcard/models/memberdays"
+	"starcard/models/reports"
 )
 
 // sameWork is the "same-work" ceiling of issue 19: one purchase exactly as
@@ -32,7 +33,6 @@ type sameWork struct {
 	upsertSpend   string
 	upsertSummary string
 	upsertTotals  string
-	upsertCohort  string
 	prepared      bool // statements prepared once per connection (MySQL), as the API's are
 }
 
@@ -51,10 +51,8 @@ func newSameWork(ctx context.Context, db *models.DB) (*sameWork, error) {
 	s.upsertSummary = ` ON CONFLICT (day, campus_id, metric, dim, slot) DO UPDATE SET amount = report_daily.amount + excluded.amount,
 		n = report_daily.n + excluded.n`
 	s.upsertTotals = " ON CONFLICT (campus_id, name, slot) DO UPDATE SET balance = balance + excluded.balance"
-	s.upsertCohort = " ON CONFLICT (campus_id, cohort, month, slot) DO UPDATE SET n = n + 1"
 	if s.mysql {
 		s.upsertTotals = " ON DUPLICATE KEY UPDATE balance = balance + VALUES(balance)"
-		s.upsertCohort = " ON DUPLICATE KEY UPDATE n = n + 1"
 		s.upsertSummary = ` ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount), n = n + VALUES(n)`
 		s.lock = " FOR UPDATE"
 		s.upsertSpend = `INSERT INTO member_spend_days (member_id, day, amount) VALUES (?, ?, ?)
@@ -115,9 +113,9 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 			_ = tx.Rollback()
 		}
 	}()
-	rows, err := s.query(ctx, tx, `SELECT m.campus_id, m.tier,
+	rows, err := s.query(ctx, tx, `SELECT m.campus_id, m.tier, m.grade,
 		(SELECT COALESCE(SUM(s.amount), 0) FROM member_spend_days s WHERE s.member_id = m.id AND s.day > ?) AS spend,
-		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.created_at, a.id, a.name, a.balance, a.seq, a.chain_hash, a.campus_id
+		m.last_seen_day, m.last_buy_day, m.prev_buy_day, m.seen_months, m.created_at, a.id, a.name, a.balance, a.seq, a.chain_hash, a.campus_id
 		FROM members m JOIN families f ON f.id = m.family_id
 		JOIN ledger_accounts a ON a.owner_type = 'member' AND a.owner_id = m.id
 		WHERE m.id = ? AND m.archived_at IS NULL ORDER BY a.id`+s.lock,
@@ -125,13 +123,13 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	if err != nil {
 		return err
 	}
-	var campus, spend, seen, lastBuy, prevBuy int64
+	var campus, spend, seen, lastBuy, prevBuy, months int64
 	var created time.Time
-	var tier string
+	var tier, grade string
 	var points, principal, bonus rawAcct
 	for rows.Next() {
 		var a rawAcct
-		if err = rows.Scan(&campus, &tier, &spend, &seen, &lastBuy, &prevBuy, &created, &a.id, &a.name, &a.balance, &a.seq, &a.head, &a.campus); err != nil {
+		if err = rows.Scan(&campus, &tier, &grade, &spend, &seen, &lastBuy, &prevBuy, &months, &created, &a.id, &a.name, &a.balance, &a.seq, &a.head, &a.campus); err != nil {
 			rows.Close()
 			return err
 		}
@@ -175,9 +173,9 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 		return models.ErrInsufficientBalance
 	}
 	res, err := s.exec(ctx, tx, `INSERT INTO purchases (member_id, campus_id, total, tier_discount, coupon_discount,
-		points_redeemed, points_discount, paid, sv_principal, sv_bonus, points_earned, tier, items, payments, refunded,
-		points_reversed, actor_type, actor_id, at) VALUES (?, ?, ?, 0, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?, 0, 0, 'staff', 0, ?)`,
-		member, campus, total, q.Due, fromPrincipal, fromBonus, q.PointsEarned, tier,
+		points_redeemed, points_discount, paid, sv_principal, sv_bonus, points_earned, tier, grade, items, payments, refunded,
+		points_reversed, actor_type, actor_id, at) VALUES (?, ?, ?, 0, 0, 0, 0, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 'staff', 0, ?)`,
+		member, campus, total, q.Due, fromPrincipal, fromBonus, q.PointsEarned, tier, grade,
 		`[{"category":"meals","amount":1234}]`, `{"cash":1184,"stored_value":50}`, now)
 	if err != nil {
 		return err
@@ -189,19 +187,15 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 	if _, err = s.exec(ctx, tx, s.upsertSpend, member, models.SpendDay(r, now), q.Due); err != nil {
 		return err
 	}
-	// The member's kept days, when they move (a member's first and second
-	// purchase of a day), and its first visit of a month in cohort_seen.
+	// The member's kept days and months seen, when they move (a member's
+	// first and second purchase of a day).
 	today := models.SpendDay(r, now)
-	if last, prev := memberdays.Buy(lastBuy, prevBuy, today); last != lastBuy || prev != prevBuy || today > seen {
-		if _, err = s.exec(ctx, tx, `UPDATE members SET last_seen_day = ?, last_buy_day = ?, prev_buy_day = ? WHERE id = ?`,
-			max(seen, today), last, prev, member); err != nil {
+	cohort := memberdays.Day(created, r.Location()) / 100
+	if last, prev := memberdays.Buy(lastBuy, prevBuy, today); last != lastBuy || prev != prevBuy || today > seen ||
+		months|memberdays.MonthBit(cohort, today) != months {
+		if _, err = s.exec(ctx, tx, `UPDATE members SET last_seen_day = ?, last_buy_day = ?, prev_buy_day = ?, cohort = ?, seen_months = ?
+			WHERE id = ?`, max(seen, today), last, prev, cohort, months|memberdays.MonthBit(cohort, today), member); err != nil {
 			return err
-		}
-		if memberdays.FirstOfMonth(seen, today) {
-			if _, err = s.exec(ctx, tx, `INSERT INTO cohort_seen (campus_id, cohort, month, slot, n) VALUES (?, ?, ?, ?, 1)`+s.upsertCohort,
-				campus, memberdays.Day(created, r.Location())/100, today/100, member%8); err != nil {
-				return err
-			}
 		}
 	}
 	// The postings, as post() builds them, with the moved accounts' new
@@ -328,14 +322,15 @@ func (s *sameWork) once(ctx context.Context, member int64, key string) (err erro
 		}
 	}
 	// The day's report summary (models/reports), as the purchase's event
-	// adds it in the same transaction: the sale, its category and each
-	// payment method, in one slot of the day's rows.
+	// adds it in the same transaction: the sale, its category, each
+	// payment method and the paid under the grade and tier, in one slot of
+	// the day's rows.
 	day := now.In(r.Location()).Format("2006-01-02")
 	slot := pid % 8
 	if _, err = s.exec(ctx, tx, `INSERT INTO report_daily (campus_id, day, metric, dim, slot, amount, n) VALUES
 		(?, ?, 'category', 'meals', ?, ?, 1), (?, ?, 'method', 'cash', ?, ?, 1), (?, ?, 'method', 'stored_value', ?, ?, 1),
-		(?, ?, 'sales', '', ?, ?, 1)`+s.upsertSummary, campus, day, slot, q.Due, campus, day, slot, cash, campus, day, slot, sv,
-		campus, day, slot, q.Due); err != nil {
+		(?, ?, 'paid_by', ?, ?, ?, 1), (?, ?, 'sales', '', ?, ?, 1)`+s.upsertSummary, campus, day, slot, q.Due, campus, day, slot, cash,
+		campus, day, slot, sv, campus, day, reports.PaidBy(grade, tier), slot, q.Due, campus, day, slot, q.Due); err != nil {
 		return err
 	}
 	answer := make([]byte, 0, 256)

@@ -37,6 +37,8 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 	f := newFlags("reports-rebuild")
 	dbSpec := f.str("db", defaultDB, "database")
 	foldOnly := f.Bool("fold", false, "only fold the ended months into the monthly summaries, as the reports job does")
+	backfill := f.Bool("backfill", false, "only sum the rows still to be summed (as the reports job does, to the end), then fold")
+	closeN := f.Int("close", 0, "only close the last n month starts (member activity and buyers as of each), newest first")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +48,30 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 	}
 	defer db.Close()
 	start := time.Now()
+	if *closeN > 0 {
+		r, err := models.LoadRules(ctx, db.R, start)
+		if err != nil {
+			return err
+		}
+		l := start.In(r.Location())
+		m := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, r.Location())
+		for i := 0; i < *closeN; i, m = i+1, m.AddDate(0, -1, 0) {
+			t := time.Now()
+			if err := reports.CloseMonth(ctx, db, m, r.Location()); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "reports-rebuild: closed %s in %s\n", m.Format(time.DateOnly), time.Since(t).Round(time.Millisecond))
+		}
+		return nil
+	}
+	if *backfill {
+		n, err := reports.Backfill(ctx, db, start.UTC(), 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "reports-rebuild: %d summary additions in %s\n", n, time.Since(start).Round(time.Millisecond))
+		*foldOnly = true
+	}
 	if *foldOnly {
 		months, err := reports.Fold(ctx, db, time.Now().UTC())
 		if err != nil {
@@ -120,13 +146,15 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 	lifes := []string{"enrolled", "active", "active", "active", "graduated", "churned", "prospect"}
 	first := now.AddDate(0, 0, -*days)
 	memberCampus := make([]int64, *nMembers+1)
+	memberTier, memberGrade := make([]uint8, *nMembers+1), make([]uint8, *nMembers+1)
 	for i := 1; i <= *nMembers; i++ {
 		memberCampus[i] = campuses[rng.IntN(len(campuses))]
+		memberTier[i], memberGrade[i] = uint8(rng.IntN(len(tiers))), uint8(rng.IntN(len(grades)))
 		enrolled := first.Add(time.Duration(rng.Int64N(int64(now.Sub(first)))))
 		b.add("families", "id, name, shared_wallet, created_at, updated_at", fmt.Sprintf("(%d,'家庭%d',0,%s,%s)", i, i, nowS, nowS))
 		b.add("members", "id, family_id, campus_id, name, lifecycle, tier, grade, notes, created_at, updated_at, enrolled_on",
 			fmt.Sprintf("(%d,%d,%d,'学员%d','%s','%s','%s','',%s,%s,'%s')", i, i, memberCampus[i], i, lifes[rng.IntN(len(lifes))],
-				tiers[rng.IntN(len(tiers))], grades[rng.IntN(len(grades))], ts(enrolled), nowS, enrolled.Format(time.DateOnly)))
+				tiers[memberTier[i]], grades[memberGrade[i]], ts(enrolled), nowS, enrolled.Format(time.DateOnly)))
 	}
 	if err := b.flushAll(); err != nil {
 		return err
@@ -191,14 +219,16 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 			method, cat := methods[rng.IntN(len(methods))], cats[rng.IntN(len(cats))]
 			amount = paid / 100
 			memberAcct, sysAcct, asset, kind = acct(m, 0), 1, "points", "purchase"
-			b.add("purchases", "id, member_id, campus_id, total, paid, points_earned, items, payments, at",
-				fmt.Sprintf(`(%d,%d,%d,%d,%d,%d,'[{"category":"%s","amount":%d}]','{"%s":%d}',%s)`, pid, m, campus, paid, paid, amount,
-					cat, paid, method, paid, ts(at)))
+			tier, grade := tiers[memberTier[m]], grades[memberGrade[m]]
+			b.add("purchases", "id, member_id, campus_id, total, paid, points_earned, tier, grade, items, payments, at",
+				fmt.Sprintf(`(%d,%d,%d,%d,%d,%d,'%s','%s','[{"category":"%s","amount":%d}]','{"%s":%d}',%s)`, pid, m, campus, paid, paid, amount,
+					tier, grade, cat, paid, method, paid, ts(at)))
 			b.add("ledger_journals", "id, kind, campus_id, actor_type, ref_type, ref_id, at",
 				fmt.Sprintf("(%d,'%s',%d,'system','purchase',%d,%s)", j, kind, campus, pid, ts(at)))
 			addCell(cellKey{campus, day, reports.MetricSales, "", slot(day, pid)}, paid)
 			addCell(cellKey{campus, day, reports.MetricMethod, method, slot(day, pid)}, paid)
 			addCell(cellKey{campus, day, reports.MetricCategory, cat, slot(day, pid)}, paid)
+			addCell(cellKey{campus, day, reports.MetricPaidBy, reports.PaidBy(grade, tier), slot(day, pid)}, paid)
 		}
 		ai := memberAcct - 1000
 		seq[ai]++
@@ -255,6 +285,12 @@ func cmdReportsFixture(ctx context.Context, args []string, out io.Writer) error 
 	if err := b.close(); err != nil {
 		return err
 	}
+	// The members' kept days (last seen, last and previous purchase) and the
+	// cohort visits come from the history, as migration 0205 fills them.
+	if err := models.RecountMemberDays(ctx, db, loc); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "reports-fixture: kept days refilled in %s\n", time.Since(start).Round(time.Second))
 	// The summaries hold the history already: nothing for the backfill job;
 	// the ended months are folded as the job would.
 	if _, err := db.SQL().ExecContext(ctx, `UPDATE report_backfill SET upto = 0, done = 0`); err != nil {

@@ -60,6 +60,6 @@ var jobResultArgs = map[string]int{
 	"coupons.resume_campaigns": 1, "notify.daily_summary": 1, "notify.birthday": 1, "notify.holiday": 1,
 	"points.expiry_reminder": 1, "coupons.expiry_reminder": 1, "crm.grades": 1, "crm.tasks": 1, "crm.feedback": 1,
 	"care.escalate": 1, "care.auto_confirm": 1, "courses.expire_packages": 1, "courses.settle_exclusive": 3,
-	"reports.backfill": 2, "security.prune_rate_slots": 1, "messaging.send_broadcasts": 1, "programmes.close_due": 2,
+	"reports.backfill": 4, "security.prune_rate_slots": 1, "messaging.send_broadcasts": 1, "programmes.close_due": 2,
 	"programmes.settle_parties": 1, "webhooks.deliver": 1,
 }

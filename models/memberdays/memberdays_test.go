@@ -24,18 +24,20 @@ func TestBuy(t *testing.T) {
 	}
 }
 
-func TestFirstOfMonthAndDay(t *testing.T) {
+func TestMonthBitAndDay(t *testing.T) {
 	for _, c := range []struct {
-		last, d int64
-		want    bool
+		cohort, d int64
+		want      int64
 	}{
-		{0, 20261127, true},
-		{20261031, 20261101, true},
-		{20261101, 20261127, false},
-		{20261201, 20261127, false}, // back-dated
+		{202611, 20261127, 1},      // the month of joining
+		{202611, 20261201, 1 << 1}, // the next, across a year's end
+		{202611, 20270101, 1 << 2},
+		{202608, 20270131, 1 << 5}, // the sixth month since
+		{202608, 20270201, 0},      // past the triangle
+		{202611, 20261031, 0},      // before joining (a back-dated entry)
 	} {
-		if got := FirstOfMonth(c.last, c.d); got != c.want {
-			t.Errorf("FirstOfMonth(%d, %d) = %v, want %v", c.last, c.d, got, c.want)
+		if got := MonthBit(c.cohort, c.d); got != c.want {
+			t.Errorf("MonthBit(%d, %d) = %b, want %b", c.cohort, c.d, got, c.want)
 		}
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")

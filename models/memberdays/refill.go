@@ -9,26 +9,21 @@ import (
 	"time"
 )
 
-// Refill sets every member's kept days and cohort_seen from the history:
-// each member's latest seen day (check-in or purchase), latest and previous
-// purchase days, and the months each member was seen in, counted per campus
-// and month of joining. It reads the members, their purchases and their
+// Refill sets every member's kept days from the history: each member's
+// latest seen day (check-in or purchase), latest and previous purchase days,
+// month of joining (cohort) and the months since it the member was seen in
+// (seen_months, see MonthBit). It reads the members, their purchases and their
 // check-ins once each, in member order, and writes the members' days through
 // a scratch table in one UPDATE (tx keeps the scratch table on one
 // connection). Days are school days in loc, as the app writes them. Members
 // never seen keep zero days unless reset (days already written are cleared).
 func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bool) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cohort_seen`); err != nil {
-		return fmt.Errorf("member days: %w", err)
-	}
 	type member struct {
-		id, campus             int64
+		id                     int64
 		cohort                 int64
 		seen, lastBuy, prevBuy int64
-		months                 map[int64]bool
+		months                 int64
 	}
-	type cohortKey struct{ campus, cohort, month int64 }
-	cohorts := map[cohortKey]int64{}
 	// Purchases and check-ins, each as (member, day) in member order, merged
 	// with the members below: one database/sql transaction holds one result
 	// set at a time, so each is read whole first (16 bytes a row).
@@ -51,7 +46,7 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	if err != nil {
 		return fmt.Errorf("member days: check-ins: %w", err)
 	}
-	ms, err := tx.QueryContext(ctx, `SELECT id, campus_id, created_at FROM members ORDER BY id`)
+	ms, err := tx.QueryContext(ctx, `SELECT id, created_at FROM members ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("member days: members: %w", err)
 	}
@@ -61,14 +56,13 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	for ms.Next() {
 		var m member
 		var created time.Time
-		if err := ms.Scan(&m.id, &m.campus, &created); err != nil {
+		if err := ms.Scan(&m.id, &created); err != nil {
 			return fmt.Errorf("member days: members: %w", err)
 		}
 		m.cohort = Day(created, loc) / 100
-		m.months = map[int64]bool{}
 		seen := func(day int64) {
 			m.seen = max(m.seen, day)
-			m.months[day/100] = true
+			m.months |= MonthBit(m.cohort, day)
 		}
 		for bi < len(allBuys) && allBuys[bi].m < m.id {
 			bi++
@@ -87,12 +81,9 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 		if m.seen == 0 && !reset {
 			continue
 		}
-		for mo := range m.months {
-			if mo >= m.cohort {
-				cohorts[cohortKey{m.campus, m.cohort, mo}]++
-			}
+		if m.seen == 0 {
+			m.cohort = 0 // set with the first visit, as the app sets it
 		}
-		m.months = nil
 		out = append(out, m)
 	}
 	if err := ms.Err(); err != nil {
@@ -100,29 +91,30 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	}
 	ms.Close()
 	if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE member_days_fill (id BIGINT NOT NULL PRIMARY KEY,
-		seen INT NOT NULL, last_buy INT NOT NULL, prev_buy INT NOT NULL)`); err != nil {
+		seen INT NOT NULL, last_buy INT NOT NULL, prev_buy INT NOT NULL, cohort INT NOT NULL, months INT NOT NULL)`); err != nil {
 		return fmt.Errorf("member days: %w", err)
 	}
 	const batch = 2000
 	for i := 0; i < len(out); i += batch {
 		part := out[i:min(i+batch, len(out))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO member_days_fill (id, seen, last_buy, prev_buy) VALUES `)
+		b.WriteString(`INSERT INTO member_days_fill (id, seen, last_buy, prev_buy, cohort, months) VALUES `)
 		for k, m := range part {
 			if k > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, "(%d,%d,%d,%d)", m.id, m.seen, m.lastBuy, m.prevBuy)
+			fmt.Fprintf(&b, "(%d,%d,%d,%d,%d,%d)", m.id, m.seen, m.lastBuy, m.prevBuy, m.cohort, m.months)
 		}
 		if _, err := tx.ExecContext(ctx, b.String()); err != nil {
 			return fmt.Errorf("member days: %w", err)
 		}
 	}
-	upd := `UPDATE members SET last_seen_day = f.seen, last_buy_day = f.last_buy, prev_buy_day = f.prev_buy
-		FROM member_days_fill f WHERE f.id = members.id`
+	upd := `UPDATE members SET last_seen_day = f.seen, last_buy_day = f.last_buy, prev_buy_day = f.prev_buy,
+		cohort = f.cohort, seen_months = f.months FROM member_days_fill f WHERE f.id = members.id`
 	if mysql {
 		upd = `UPDATE members m JOIN member_days_fill f ON f.id = m.id
-			SET m.last_seen_day = f.seen, m.last_buy_day = f.last_buy, m.prev_buy_day = f.prev_buy`
+			SET m.last_seen_day = f.seen, m.last_buy_day = f.last_buy, m.prev_buy_day = f.prev_buy,
+			m.cohort = f.cohort, m.seen_months = f.months`
 	}
 	if _, err := tx.ExecContext(ctx, upd); err != nil {
 		return fmt.Errorf("member days: %w", err)
@@ -133,12 +125,6 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	}
 	if _, err := tx.ExecContext(ctx, drop); err != nil {
 		return fmt.Errorf("member days: %w", err)
-	}
-	for k, n := range cohorts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cohort_seen (campus_id, cohort, month, slot, n) VALUES (?, ?, ?, 0, ?)`,
-			k.campus, k.cohort, k.month, n); err != nil {
-			return fmt.Errorf("member days: cohorts: %w", err)
-		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"starcard/models"
+	"starcard/models/memberdays"
 )
 
 // Filter narrows the member sections of a report to a class, a course's
@@ -93,10 +94,14 @@ func everyCampus(ctx context.Context, db *gorm.DB) ([]int64, error) {
 }
 
 // ActivityFor counts new, active and churned members for the period: from
-// the kept days when they fit (a period ending today), else from the history.
+// the kept days when they fit (a period ending today), from the closing of
+// its end (one that ended at a month's start), else from the history.
 func ActivityFor(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
-	if keptFits(ctx, db, p, f) {
+	switch {
+	case keptFits(ctx, db, p, f):
 		return activityKept(ctx, db, p, f)
+	case closedFits(ctx, db, p, f):
+		return activityClosed(ctx, db, p, f)
 	}
 	return activityFromHistory(ctx, db, p, f)
 }
@@ -139,8 +144,9 @@ func activityFromHistory(ctx context.Context, db *gorm.DB, p Period, f Filter) (
 	return a, nil
 }
 
-// CohortMonths is how many enrolment months the retention triangle shows.
-const CohortMonths = 6
+// CohortMonths is how many enrolment months the retention triangle shows:
+// as many as the members keep months seen for.
+const CohortMonths = memberdays.CohortMonths
 
 // Cohort is one enrolment month's row of the retention triangle: the
 // children who joined that month and, for each month since (0 = the month
@@ -152,15 +158,16 @@ type Cohort struct {
 }
 
 // CohortsFor builds the retention triangle for the CohortMonths months up
-// to the period's end. It reads the cohorts' members by the created_at
-// index and their check-ins and purchases of those months only.
+// to the period's end: from the months seen kept on the members
+// (cohortsKept) when they fit, else from the cohorts' members by the
+// created_at index and their check-ins and purchases of those months.
 func CohortsFor(ctx context.Context, db *gorm.DB, p Period, f Filter) ([]Cohort, error) {
 	end := p.To.Add(-time.Nanosecond).In(p.Loc)
 	last := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, p.Loc)
 	first := last.AddDate(0, 1-CohortMonths, 0)
 	out, idx := emptyCohorts(first)
-	if f.Empty() && keptFits(ctx, db, p, f) {
-		if err := cohortsKept(ctx, db, p, first, out); err != nil {
+	if cohortsKeptFit(ctx, db, p, f) {
+		if err := cohortsKept(ctx, db, p, f, first, out); err != nil {
 			return nil, err
 		}
 		return cohortPcts(out), nil

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,10 +17,11 @@ import (
 // from what the app keeps per member as it writes check-ins and purchases
 // (members.last_seen_day, last_buy_day, prev_buy_day; migration 0204),
 // counted per campus, day, grade and tier in member_days by triggers (0206),
-// and from cohort_seen: a few thousand rows instead of a window's purchases
-// and check-ins. A period ending earlier, a class or course filter, or a
-// server without the triggers (TiDB) reads the history itself; the two give
-// the same figures (TestKeptFiguresEqualTheHistory).
+// a few thousand rows instead of a window's purchases and check-ins; the
+// retention triangle reads member_cohorts for any period ending today or
+// at a month's start (see cohortsKept). A period ending earlier, a class or
+// course filter, or a server without the triggers (TiDB) reads the history
+// itself; the two give the same figures (TestKeptFiguresEqualTheHistory).
 
 // endsToday reports whether the period ends with today, school time: the
 // kept days describe the members as of now.
@@ -195,10 +197,24 @@ func buyersKept(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int6
 	return buyers, repeat, err
 }
 
-// cohortsKept is CohortsFor from cohort_seen: each cohort's size from
-// member_joins (joinedBetween), the members seen in each month
-// since as the app counted them (at the member's campus then).
-func cohortsKept(ctx context.Context, db *gorm.DB, p Period, first time.Time, out []Cohort) error {
+// cohortsKeptFit reports whether the retention triangle of p can be read
+// from member_cohorts: no class or course narrows it, its triggers are
+// there, and the period ends today or at the start of a month (the bits
+// say "seen in that month", so a period ending mid-month in the past would
+// count the rest of its last month).
+func cohortsKeptFit(ctx context.Context, db *gorm.DB, p Period, f Filter) bool {
+	to := p.To.In(p.Loc)
+	monthEnd := to.Day() == 1 && to.Hour() == 0 && to.Minute() == 0 && to.Second() == 0 && to.Nanosecond() == 0
+	return f.ClassID == 0 && f.CourseID == 0 && (monthEnd || endsToday(p, time.Now())) &&
+		models.TriggerExists(ctx, db, "members_cohorts_insert")
+}
+
+// cohortsKept is CohortsFor from member_cohorts: each cohort's size from
+// member_joins (joinedBetween), and the members of each cohort seen in
+// its k-th month since (the members' seen_months bits, counted by the
+// triggers under their campus, grade and tier now), narrowed like the
+// sizes by the campuses and the grade and tier filters.
+func cohortsKept(ctx context.Context, db *gorm.DB, p Period, f Filter, first time.Time, out []Cohort) error {
 	campuses, err := listCampuses(ctx, db, p.CampusIDs)
 	if err != nil {
 		return err
@@ -208,29 +224,32 @@ func cohortsKept(ctx context.Context, db *gorm.DB, p Period, first time.Time, ou
 		if to.After(p.To) {
 			to = p.To
 		}
-		if out[i].Size, err = joinedBetween(ctx, db, first.AddDate(0, i, 0), to, campuses, Filter{}); err != nil {
+		if out[i].Size, err = joinedBetween(ctx, db, first.AddDate(0, i, 0), to, campuses, f); err != nil {
 			return err
 		}
 	}
-	sc, sargs := keptWhere("s", campuses, Filter{})
+	sc, sargs := keptWhere("s", campuses, f)
 	firstM := int64(first.Year())*100 + int64(first.Month())
-	var rows []struct{ Cohort, Month, N int64 }
-	if err := db.WithContext(ctx).Raw(`SELECT s.cohort, s.month, SUM(s.n) AS n FROM cohort_seen s WHERE s.cohort >= ?`+sc+
-		` GROUP BY s.cohort, s.month`, append([]any{firstM}, sargs...)...).Scan(&rows).Error; err != nil {
+	var rows []struct{ Cohort, K, N int64 }
+	if err := db.WithContext(ctx).Raw(`SELECT s.cohort, s.k, SUM(s.n) AS n FROM member_cohorts s WHERE s.cohort >= ?`+sc+
+		` GROUP BY s.cohort, s.k`, append([]any{firstM}, sargs...)...).Scan(&rows).Error; err != nil {
 		return fmt.Errorf("reports: cohorts: %w", err)
 	}
-	months := func(m int64) int { return int(m/100*12 + m%100) }
 	for _, r := range rows {
-		ci, mi := months(r.Cohort)-months(firstM), months(r.Month)-months(firstM)
-		if ci < 0 || ci >= len(out) || mi < ci || mi >= len(out) {
-			continue
+		ci := int(memberdays.Months(r.Cohort) - memberdays.Months(firstM))
+		if ci < 0 || ci >= len(out) || r.K >= int64(len(out[ci].Pct)) {
+			continue // a cohort after the period, or a month after its end
 		}
-		out[ci].Pct[mi-ci] += r.N
+		out[ci].Pct[r.K] += r.N
 	}
 	return nil
 }
 
 func init() {
+	var bits strings.Builder // the members' months seen, a row per bit set
+	for k := range memberdays.CohortMonths {
+		fmt.Fprintf(&bits, "\n\t\t\tUNION ALL SELECT campus_id, cohort, grade, tier, %d, 0, 1 FROM members WHERE (seen_months & %d) <> 0", k, 1<<k)
+	}
 	churnable := `lifecycle NOT IN ('prospect', 'graduated', 'churned')`
 	models.RegisterVerifyCheckIf("member days differ from the members on file",
 		`SELECT x.campus_id AS a, SUM(x.counted) AS b, SUM(x.held) AS c, x.day AS d, 0 AS e, 0 AS f, 0 AS g FROM (
@@ -244,6 +263,15 @@ func init() {
 				WHERE archived_at IS NULL AND last_seen_day = 0 AND `+churnable+`) x
 		GROUP BY x.campus_id, x.kind, x.day, x.grade, x.tier HAVING SUM(x.counted) <> SUM(x.held)`,
 		"campus %[1]d, day %[4]d: member_days counts %[2]d members, %[3]d members have that day", models.MemberDaysKept)
+	models.RegisterVerifyCheckIf("member cohorts differ from the members' months seen",
+		`SELECT x.campus_id AS a, SUM(x.counted) AS b, SUM(x.held) AS c, x.cohort AS d, x.k AS e, 0 AS f, 0 AS g FROM (
+			SELECT campus_id, cohort, grade, tier, k, n AS counted, 0 AS held FROM member_cohorts
+`+bits.String()+`) x
+		GROUP BY x.campus_id, x.cohort, x.grade, x.tier, x.k HAVING SUM(x.counted) <> SUM(x.held)`,
+		"campus %[1]d, cohort %[4]d, month %[5]d since: member_cohorts counts %[2]d members, %[3]d were seen then",
+		func(ctx context.Context, db *gorm.DB) bool {
+			return models.TriggerExists(ctx, db, "members_cohorts_insert")
+		})
 	models.RegisterVerifyCheckIf("member joins differ from the members on file",
 		`SELECT x.campus_id AS a, SUM(x.counted) AS b, SUM(x.held) AS c, x.day AS d, 0 AS e, 0 AS f, 0 AS g FROM (
 			SELECT campus_id, day, grade, tier, n AS counted, 0 AS held FROM member_joins

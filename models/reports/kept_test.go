@@ -18,15 +18,17 @@ import (
 // days as it goes), then grades, tiers, lifecycles, an archive and a campus
 // move made by raw UPDATEs (the triggers follow them). For periods ending
 // today of 7, 30 and 90 days, every campus scope and grade or tier filter,
-// the active, churned, buyer and repeat-buyer counts and the cohorts read
-// from the kept days equal those read from the history. One more arrival
-// today moves "active" by one.
+// the active, churned, buyer and repeat-buyer counts read from the kept
+// days equal those read from the history; so does the retention triangle
+// for those scopes and filters, up to today and up to the start of this
+// month and the last. One more arrival today moves "active" by one.
 func TestKeptFiguresEqualTheHistory(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		now := time.Now().UTC()
 		today := now.In(shanghai)
 		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
+		monthStart := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, shanghai)
 		s := newLiveSchool(t, db, now.AddDate(0, -8, 0), "KN", "KS")
 		campus, actor := s.campus, s.actor
 		rng := rand.New(rand.NewPCG(7, 16))
@@ -35,12 +37,17 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			member int
 			buy    bool
 		}
-		// Members 16 to 21 join half an hour either side of where the 7, 30
-		// and 90-day windows open, and are never seen: the part-days of the
+		// Members 16 on join half an hour either side of where the 7, 30 and
+		// 90-day windows open, and are never seen: the part-days of the
 		// new-member counts and the edge of "churned".
 		var edges []time.Time
 		for _, d := range []int{7, 30, 90} {
 			edges = append(edges, tomorrow.AddDate(0, 0, -d).Add(30*time.Minute).UTC(), tomorrow.AddDate(0, 0, -d).Add(-30*time.Minute).UTC())
+		}
+		// And either side of the 90-day edge of the closings (the start of
+		// this month and of the last).
+		for _, m := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0)} {
+			edges = append(edges, m.AddDate(0, 0, -90).Add(30*time.Minute).UTC(), m.AddDate(0, 0, -90).Add(-30*time.Minute).UTC())
 		}
 		n := 16 + len(edges)
 		ids := make([]int64, n)
@@ -149,25 +156,67 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 					}
 				}
 			}
-			p := reports.Period{From: tomorrow.AddDate(0, 0, -30), To: tomorrow, Loc: shanghai, Grain: reports.GrainDay}
-			kept, err := reports.CohortsFor(ctx, db.R, p, reports.Filter{})
-			end := tomorrow.Add(-time.Nanosecond)
-			first := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, shanghai).AddDate(0, 1-reports.CohortMonths, 0)
-			out, idx := reports.EmptyCohorts(first)
-			hist, err2 := reports.CohortsFromHistory(ctx, db.R, p, reports.Filter{}, first, idx, out)
-			if err != nil || err2 != nil || fmt.Sprint(kept) != fmt.Sprint(hist) {
-				t.Errorf("%s: cohorts kept %v (%v), history %v (%v)", label, kept, err, hist, err2)
-			}
-			for i, c := range kept {
-				to := first.AddDate(0, i+1, 0)
-				if to.After(p.To) {
-					to = p.To
+			// Periods that ended at the start of this month or the last, read
+			// from the school's closing of that day (written after the
+			// changes above, as the job writes it once the month starts).
+			for _, to := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0)} {
+				for _, days := range []int{7, 30, 90, 365} {
+					for _, cs := range [][]int64{nil, {campus[0]}, {campus[1]}} {
+						for _, f := range []reports.Filter{{}, {Tier: models.TierGold}, {Grade: "key"}, {Grade: reports.UngradedKey}} {
+							p := reports.Period{From: to.AddDate(0, 0, -days), To: to, CampusIDs: cs, Loc: shanghai, Grain: reports.GrainDay, Filter: f}
+							if !reports.ClosedFits(ctx, db.R, p, f) {
+								t.Fatalf("%s: the period up to %s is not read from its closing", label, to.Format(time.DateOnly))
+							}
+							closed, err := reports.ActivityFor(ctx, db.R, p, f)
+							hist, err2 := reports.ActivityFromHistory(ctx, db.R, p, f)
+							if err != nil || err2 != nil || closed != hist {
+								t.Errorf("%s, %d days to %s, campuses %v, %+v: activity closed %+v (%v), history %+v (%v)",
+									label, days, to.Format(time.DateOnly), cs, f, closed, err, hist, err2)
+							}
+							cb, cr, err := reports.BuyersClosed(ctx, db.R, p)
+							hb, hr, err2 := reports.BuyersFromHistory(ctx, db.R, p)
+							if err != nil || err2 != nil || cb != hb || cr != hr {
+								t.Errorf("%s, %d days to %s, campuses %v, %+v: buyers closed %d/%d (%v), history %d/%d (%v)",
+									label, days, to.Format(time.DateOnly), cs, f, cb, cr, err, hb, hr, err2)
+							}
+						}
+					}
 				}
-				if want := joined(reports.Period{From: first.AddDate(0, i, 0), To: to}, reports.Filter{}); c.Size != want {
-					t.Errorf("%s: cohort %s has %d members, %d joined", label, c.Month, c.Size, want)
+			}
+			// The retention triangle up to today and up to the start of this
+			// month and of the one before (months that have ended), for
+			// every campus scope and filter.
+			for _, to := range []time.Time{tomorrow, monthStart, monthStart.AddDate(0, -1, 0)} {
+				for _, cs := range [][]int64{nil, {campus[0]}, {campus[1]}} {
+					for _, f := range []reports.Filter{{}, {Tier: models.TierGold}, {Grade: "key"}, {Grade: reports.UngradedKey}} {
+						p := reports.Period{From: to.AddDate(0, 0, -30), To: to, CampusIDs: cs, Loc: shanghai, Grain: reports.GrainDay, Filter: f}
+						kept, err := reports.CohortsFor(ctx, db.R, p, f)
+						end := to.Add(-time.Nanosecond)
+						first := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, shanghai).AddDate(0, 1-reports.CohortMonths, 0)
+						out, idx := reports.EmptyCohorts(first)
+						hist, err2 := reports.CohortsFromHistory(ctx, db.R, p, f, first, idx, out)
+						if err != nil || err2 != nil || fmt.Sprint(kept) != fmt.Sprint(hist) {
+							t.Errorf("%s, to %s, campuses %v, %+v: cohorts kept %v (%v), history %v (%v)",
+								label, to.Format(time.DateOnly), cs, f, kept, err, hist, err2)
+						}
+						for i, c := range kept {
+							to := first.AddDate(0, i+1, 0)
+							if to.After(p.To) {
+								to = p.To
+							}
+							if want := joined(reports.Period{From: first.AddDate(0, i, 0), To: to, CampusIDs: cs}, f); c.Size != want {
+								t.Errorf("%s: cohort %s has %d members, %d joined", label, c.Month, c.Size, want)
+							}
+						}
+					}
 				}
 			}
 			return school
+		}
+		for _, at := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0)} {
+			if err := reports.CloseMonth(ctx, db, at, shanghai); err != nil {
+				t.Fatal(err)
+			}
 		}
 		before := check("history")
 		if before.Active == 0 || before.Churned == 0 {
@@ -184,15 +233,19 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			t.Fatalf("verify: %v %v", err, rep.Problems)
 		}
 		// What the app kept as it went equals what the migration's refill
-		// reads back from the history (cohorts school-wide: the app counts a
-		// visit at the campus of the day, the refill at today's).
+		// reads back from the history, and so do the triggers' counts.
 		kept := func() string {
-			var days []struct{ ID, LastSeenDay, LastBuyDay, PrevBuyDay int64 }
-			var cohorts []struct{ Cohort, Month, N int64 }
-			if err := db.R.Raw("SELECT id, last_seen_day, last_buy_day, prev_buy_day FROM members ORDER BY id").Scan(&days).Error; err != nil {
+			var days []struct{ ID, LastSeenDay, LastBuyDay, PrevBuyDay, Cohort, SeenMonths int64 }
+			var cohorts []struct {
+				CampusID, Cohort int64
+				Grade, Tier      string
+				K, N             int64
+			}
+			if err := db.R.Raw("SELECT id, last_seen_day, last_buy_day, prev_buy_day, cohort, seen_months FROM members ORDER BY id").
+				Scan(&days).Error; err != nil {
 				t.Fatal(err)
 			}
-			if err := db.R.Raw("SELECT cohort, month, SUM(n) AS n FROM cohort_seen GROUP BY cohort, month ORDER BY 1, 2").
+			if err := db.R.Raw("SELECT campus_id, cohort, grade, tier, k, n FROM member_cohorts WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5").
 				Scan(&cohorts).Error; err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -11,15 +12,16 @@ import (
 
 // Loyalty is the period's loyalty section. Buyers count at the member's
 // campus (from the kept purchase days for a period ending today, see
-// kept.go, else from the period's purchases by their (campus_id, at) index,
+// kept.go, from the closing of a month start, see closed.go, else from the period's purchases by their (campus_id, at) index,
 // every campus listed); money paid and coupons used count at the campus of
-// the purchase (paid from the daily summaries unless a member filter
-// narrows it; coupons by their used_at index); the rest at the member's
-// campus. The member filters narrow every figure.
+// the purchase (paid from the summaries, see paidFor; coupons by their
+// used_at index); the rest at the member's campus. The member filters
+// narrow every figure: paid by the grade and tier when paying, the rest by
+// today's.
 type Loyalty struct {
 	Buyers         int64 // members on file (of the campuses) who bought in the period, at any campus
 	RepeatBuyers   int64 // of them, those who bought twice or more
-	Paid           int64 // fen paid at the campuses in the period less purchase refunds made in it
+	Paid           int64 // fen paid at the campuses in the period less purchase refunds made in it (see paidFor)
 	CouponsIssued  int64
 	CouponsUsed    int64
 	CouponCost     int64 // fen of discount given by the coupons used
@@ -70,38 +72,19 @@ func LoyaltyFor(ctx context.Context, db *gorm.DB, p Period) (*Loyalty, error) {
 	mc, margs := p.Filter.where(p.CampusIDs)
 	buy := append(append([]any{from, to}, pargs...), fargs...)
 	var err error
-	if keptFits(ctx, db, p, p.Filter) {
+	switch {
+	case keptFits(ctx, db, p, p.Filter):
 		l.Buyers, l.RepeatBuyers, err = buyersKept(ctx, db, p)
-	} else {
+	case closedFits(ctx, db, p, p.Filter):
+		l.Buyers, l.RepeatBuyers, err = buyersClosed(ctx, db, p)
+	default:
 		l.Buyers, l.RepeatBuyers, err = buyersFromHistory(ctx, db, p)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if p.Filter.Empty() {
-		rows, err := summaryRows(ctx, db, p, false, MetricSales, MetricRefund)
-		if err != nil {
-			return nil, fmt.Errorf("reports: paid: %w", err)
-		}
-		for _, r := range rows {
-			switch {
-			case r.Metric == MetricSales:
-				l.Paid += r.Amount
-			case r.Dim == "purchase":
-				l.Paid -= r.Amount
-			}
-		}
-	} else {
-		var paid struct{ Sales, Refunds int64 }
-		if err := q.Raw(`SELECT COALESCE(SUM(p.paid), 0) FROM purchases p JOIN members m ON m.id = p.member_id
-			WHERE p.at >= ? AND p.at < ?`+pc+fc, buy...).Scan(&paid.Sales).Error; err != nil {
-			return nil, fmt.Errorf("reports: paid: %w", err)
-		}
-		if err := q.Raw(`SELECT COALESCE(SUM(r.amount), 0) FROM purchase_refunds r JOIN purchases p ON p.id = r.purchase_id
-			JOIN members m ON m.id = p.member_id WHERE r.at >= ? AND r.at < ?`+pc+fc, buy...).Scan(&paid.Refunds).Error; err != nil {
-			return nil, fmt.Errorf("reports: refunds: %w", err)
-		}
-		l.Paid = paid.Sales - paid.Refunds
+	if l.Paid, err = paidFor(ctx, db, p, pc, pargs); err != nil {
+		return nil, err
 	}
 	// Coupons used in the period, by the coupons' used_at index.
 	var cu struct{ N, Cost, Sales int64 }
@@ -156,4 +139,94 @@ func buyersFromHistory(ctx context.Context, db *gorm.DB, p Period) (buyers, repe
 		return 0, 0, fmt.Errorf("reports: repeat buyers: %w", err)
 	}
 	return b.Buyers, b.RepeatN, nil
+}
+
+// paidFor is the fen paid at the campuses in the period less the purchase
+// refunds made in it, from the summaries (paidFromSummaries) unless a class
+// or course narrows it or the grades are still being summed by the
+// backfill (pc: the campus condition on purchases p).
+func paidFor(ctx context.Context, db *gorm.DB, p Period, pc string, pargs []any) (int64, error) {
+	f := p.Filter
+	if f.ClassID == 0 && f.CourseID == 0 && (f.Empty() || backfilled(ctx, db, "purchase_grades", "purchase_refund_grades")) {
+		return paidFromSummaries(ctx, db, p)
+	}
+	return paidFromPurchases(ctx, db, p, pc, pargs)
+}
+
+// paidFromSummaries reads paid less refunds from sales and refunds, or —
+// narrowed to a grade or tier — from paid_by and refund_by, which count each
+// payment under the grade and tier the member had when paying (and each
+// refund under its purchase's).
+func paidFromSummaries(ctx context.Context, db *gorm.DB, p Period) (int64, error) {
+	f := p.Filter
+	sales, refunds := MetricSales, MetricRefund
+	if !f.Empty() {
+		sales, refunds = MetricPaidBy, MetricRefundBy
+	}
+	rows, err := summaryRows(ctx, db, p, false, sales, refunds)
+	if err != nil {
+		return 0, fmt.Errorf("reports: paid: %w", err)
+	}
+	var paid int64
+	for _, r := range rows {
+		switch {
+		case f.Empty() && r.Metric == MetricRefund && r.Dim != "purchase":
+		case !f.Empty() && !f.paidUnder(r.Dim):
+		case r.Metric == sales:
+			paid += r.Amount
+		default:
+			paid -= r.Amount
+		}
+	}
+	return paid, nil
+}
+
+// paidFromPurchases is the same from the period's purchases and refunds:
+// narrowed by the grade and tier the purchase was paid under, and by the
+// members' class and courses of today.
+func paidFromPurchases(ctx context.Context, db *gorm.DB, p Period, pc string, pargs []any) (int64, error) {
+	f := p.Filter
+	fc, fargs := Filter{ClassID: f.ClassID, CourseID: f.CourseID}.where(nil)
+	if f.Grade == UngradedKey {
+		fc += " AND p.grade = ''"
+	} else if f.Grade != "" {
+		fc += " AND p.grade = ?"
+		fargs = append(fargs, f.Grade)
+	}
+	if f.Tier != "" {
+		fc += " AND p.tier = ?"
+		fargs = append(fargs, f.Tier)
+	}
+	args := append(append([]any{p.From.UTC(), p.To.UTC()}, pargs...), fargs...)
+	var sales, refunds int64
+	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(p.paid), 0) FROM purchases p JOIN members m ON m.id = p.member_id
+		WHERE p.at >= ? AND p.at < ?`+pc+fc, args...).Scan(&sales).Error; err != nil {
+		return 0, fmt.Errorf("reports: paid: %w", err)
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(r.amount), 0) FROM purchase_refunds r JOIN purchases p ON p.id = r.purchase_id
+		JOIN members m ON m.id = p.member_id WHERE r.at >= ? AND r.at < ?`+pc+fc, args...).Scan(&refunds).Error; err != nil {
+		return 0, fmt.Errorf("reports: refunds: %w", err)
+	}
+	return sales - refunds, nil
+}
+
+// paidUnder reports whether a paid_by or refund_by dim ("grade/tier")
+// falls under the filter's grade and tier.
+func (f Filter) paidUnder(dim string) bool {
+	grade, tier, _ := strings.Cut(dim, "/")
+	switch {
+	case f.Grade == UngradedKey && grade != "":
+		return false
+	case f.Grade != "" && f.Grade != UngradedKey && grade != f.Grade:
+		return false
+	}
+	return f.Tier == "" || tier == f.Tier
+}
+
+// backfilled reports whether the reports job has summed every row of the
+// backfill sources written before they were kept.
+func backfilled(ctx context.Context, db *gorm.DB, sources ...string) bool {
+	var pending int64
+	err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM report_backfill WHERE source IN ? AND done < upto`, sources).Scan(&pending).Error
+	return err == nil && pending == 0
 }

@@ -17,7 +17,10 @@ import (
 // Metrics of report_daily. A purchase adds to sales (amount paid, n 1), to
 // method (per payment method) and to category (per line, list price); a
 // top-up to topup (per method) and bonus; a refund to refund (dim purchase
-// or topup); an arrival to checkin; a lesson attended to hours.
+// or topup); an arrival to checkin; a lesson attended to hours. A
+// purchase also adds its amount paid to paid_by, and a purchase refund its
+// amount to refund_by, under the dim "grade/tier" the purchase was paid
+// under (PaidBy): the loyalty report narrowed to a grade or tier sums them.
 const (
 	MetricSales    = "sales"
 	MetricMethod   = "method"
@@ -27,7 +30,12 @@ const (
 	MetricRefund   = "refund"
 	MetricCheckin  = "checkin"
 	MetricHours    = "hours"
+	MetricPaidBy   = "paid_by"
+	MetricRefundBy = "refund_by"
 )
+
+// PaidBy is the dim of paid_by and refund_by for a grade and a tier.
+func PaidBy(grade, tier string) string { return grade + "/" + tier }
 
 // slots is how many rows one campus-day-metric is spread over (see the migration).
 const slots = 8
@@ -46,6 +54,19 @@ type cell struct {
 
 func init() {
 	models.OnEvent(onEvent)
+	// Each day's paid by grade and tier adds up to its sales, and its
+	// refunds by grade and tier to its purchase refunds.
+	models.RegisterVerifyCheckIf("paid by grade and tier differs from the day's sales",
+		`SELECT campus_id AS a, CAST(REPLACE(day, '-', '') AS SIGNED) AS b,
+			SUM(CASE WHEN metric = 'sales' THEN amount ELSE 0 END) AS c, SUM(CASE WHEN metric = 'paid_by' THEN amount ELSE 0 END) AS d,
+			SUM(CASE WHEN metric = 'refund' THEN amount ELSE 0 END) AS e, SUM(CASE WHEN metric = 'refund_by' THEN amount ELSE 0 END) AS f, 0 AS g
+		FROM report_daily WHERE metric IN ('sales', 'paid_by', 'refund_by') OR (metric = 'refund' AND dim = 'purchase')
+		GROUP BY campus_id, day HAVING SUM(CASE WHEN metric = 'sales' THEN amount ELSE 0 END) <> SUM(CASE WHEN metric = 'paid_by' THEN amount ELSE 0 END)
+			OR SUM(CASE WHEN metric = 'refund' THEN amount ELSE 0 END) <> SUM(CASE WHEN metric = 'refund_by' THEN amount ELSE 0 END)`,
+		"campus %[1]d, day %[2]d: sales %[3]d, paid by grade and tier %[4]d; purchase refunds %[5]d, by grade and tier %[6]d",
+		func(ctx context.Context, db *gorm.DB) bool {
+			return backfilled(ctx, db, "purchases", "purchase_refunds", "purchase_grades", "purchase_refund_grades")
+		})
 	models.RegisterJobs(func(db *models.DB, loc *time.Location) []models.Job {
 		return []models.Job{{Name: JobBackfill, Every: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) (string, error) {
 			n, err := Backfill(ctx, db, now, 0)
@@ -57,7 +78,11 @@ func init() {
 				return "", err
 			}
 			months, err := Fold(ctx, db, now)
-			return fmt.Sprintf("%d %d %d", n, folded, months), err
+			if err != nil {
+				return "", err
+			}
+			closed, err := CloseMonths(ctx, db, now, loc)
+			return fmt.Sprintf("%d %d %d %d", n, folded, months, closed), err
 		}}}
 	})
 }
@@ -85,16 +110,18 @@ func onEvent(ctx context.Context, tx *gorm.DB, e models.DomainEvent) error {
 		if x, ok := e.Object.(*models.PurchaseResult); ok && x.Lines != nil {
 			// The purchase carries its lines and payments: no need to read it back.
 			cells = purchaseCells(e.ObjectID, e.CampusID, day, x.Paid, x.Lines, x.PaidBy)
+			at(MetricPaidBy, PaidBy(x.PaidGrade, x.PaidTier), x.Paid, 1)
 			break
 		}
 		var p purchaseSrc
-		if err := tx.WithContext(ctx).Raw(`SELECT id, campus_id, paid, items, payments, at FROM purchases WHERE id = ?`,
+		if err := tx.WithContext(ctx).Raw(`SELECT id, campus_id, paid, items, payments, at, grade, tier FROM purchases WHERE id = ?`,
 			e.ObjectID).Scan(&p).Error; err != nil {
 			return fmt.Errorf("reports: summary purchase: %w", err)
 		}
 		if cells, err = p.cells(day); err != nil {
 			return err
 		}
+		at(MetricPaidBy, PaidBy(p.Grade, p.Tier), p.Paid, 1)
 	case models.EventTopupCreated:
 		if t, ok := e.Object.(*models.TopupResult); ok {
 			at(MetricTopup, t.Method, t.Amount, 1)
@@ -105,6 +132,7 @@ func onEvent(ctx context.Context, tx *gorm.DB, e models.DomainEvent) error {
 	case models.EventRefundCreated:
 		if x, ok := e.Object.(*models.RefundResult); ok {
 			at(MetricRefund, "purchase", x.Amount, 1)
+			at(MetricRefundBy, PaidBy(x.PaidGrade, x.PaidTier), x.Amount, 1)
 		}
 	case models.EventTopupRefunded:
 		if x, ok := e.Object.(*models.TopupRefundResult); ok {
@@ -130,6 +158,7 @@ type purchaseSrc struct {
 	Paid            int64
 	Items, Payments string
 	At              time.Time
+	Grade, Tier     string
 }
 
 func (p purchaseSrc) cells(day string) ([]cell, error) {
@@ -254,10 +283,18 @@ const backfillBatch = 2000
 type backfillSource struct {
 	name string
 	read func(ctx context.Context, tx *gorm.DB, loc *time.Location, after, upto int64) ([]cell, int64, error)
+	of   string // the table whose ids the watermark follows, when not name
+}
+
+func (s backfillSource) table() string {
+	if s.of != "" {
+		return s.of
+	}
+	return s.name
 }
 
 var backfillSources = []backfillSource{
-	{"purchases", func(ctx context.Context, tx *gorm.DB, loc *time.Location, after, upto int64) ([]cell, int64, error) {
+	{name: "purchases", read: func(ctx context.Context, tx *gorm.DB, loc *time.Location, after, upto int64) ([]cell, int64, error) {
 		var ps []purchaseSrc
 		if err := tx.WithContext(ctx).Raw(`SELECT id, campus_id, paid, items, payments, at FROM purchases
 			WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`, after, upto, backfillBatch).Scan(&ps).Error; err != nil {
@@ -273,25 +310,34 @@ var backfillSources = []backfillSource{
 		}
 		return out, after, nil
 	}},
-	{"topups", simpleSource(`SELECT r.id, r.campus_id, r.at, r.amount, r.bonus, r.method AS dim FROM topups r`, func(r srcRow) []cell {
+	// Paid and refunded by grade and tier (0211), for the rows before it.
+	{name: "purchase_grades", of: "purchases", read: simpleSource(`SELECT r.id, r.campus_id, r.at, r.paid AS amount, r.grade, r.tier FROM purchases r`,
+		func(r srcRow) []cell {
+			return []cell{{metric: MetricPaidBy, dim: PaidBy(r.Grade, r.Tier), amount: r.Amount, n: 1}}
+		})},
+	{name: "purchase_refund_grades", of: "purchase_refunds", read: simpleSource(`SELECT r.id, x.campus_id, r.at, r.amount, x.grade, x.tier FROM purchase_refunds r
+		JOIN purchases x ON x.id = r.purchase_id`, func(r srcRow) []cell {
+		return []cell{{metric: MetricRefundBy, dim: PaidBy(r.Grade, r.Tier), amount: r.Amount, n: 1}}
+	})},
+	{name: "topups", read: simpleSource(`SELECT r.id, r.campus_id, r.at, r.amount, r.bonus, r.method AS dim FROM topups r`, func(r srcRow) []cell {
 		out := []cell{{metric: MetricTopup, dim: r.Dim, amount: r.Amount, n: 1}}
 		if r.Bonus != 0 {
 			out = append(out, cell{metric: MetricBonus, amount: r.Bonus, n: 1})
 		}
 		return out
 	})},
-	{"purchase_refunds", simpleSource(`SELECT r.id, x.campus_id, r.at, r.amount FROM purchase_refunds r
+	{name: "purchase_refunds", read: simpleSource(`SELECT r.id, x.campus_id, r.at, r.amount FROM purchase_refunds r
 		JOIN purchases x ON x.id = r.purchase_id`, func(r srcRow) []cell {
 		return []cell{{metric: MetricRefund, dim: "purchase", amount: r.Amount, n: 1}}
 	})},
-	{"topup_refunds", simpleSource(`SELECT r.id, x.campus_id, r.at, r.amount FROM topup_refunds r
+	{name: "topup_refunds", read: simpleSource(`SELECT r.id, x.campus_id, r.at, r.amount FROM topup_refunds r
 		JOIN topups x ON x.id = r.topup_id`, func(r srcRow) []cell {
 		return []cell{{metric: MetricRefund, dim: "topup", amount: r.Amount, n: 1}}
 	})},
-	{"checkins", simpleSource(`SELECT r.id, r.campus_id, r.at FROM checkins r WHERE r.kind = 'arrival'`, func(r srcRow) []cell {
+	{name: "checkins", read: simpleSource(`SELECT r.id, r.campus_id, r.at FROM checkins r WHERE r.kind = 'arrival'`, func(r srcRow) []cell {
 		return []cell{{metric: MetricCheckin, n: 1}}
 	})},
-	{"course_attendance", simpleSource(`SELECT r.id, m.campus_id, r.at, r.hours AS amount FROM course_attendance r
+	{name: "course_attendance", read: simpleSource(`SELECT r.id, m.campus_id, r.at, r.hours AS amount FROM course_attendance r
 		JOIN members m ON m.id = r.member_id WHERE r.hours > 0`, func(r srcRow) []cell {
 		return []cell{{metric: MetricHours, amount: r.Amount, n: 1}}
 	})},
@@ -302,6 +348,7 @@ type srcRow struct {
 	At            time.Time
 	Amount, Bonus int64
 	Dim           string
+	Grade, Tier   string
 }
 
 // simpleSource pages through a query (its source table aliased r) whose
@@ -405,7 +452,7 @@ func Rebuild(ctx context.Context, db *models.DB, now time.Time) (int64, error) {
 		}
 		for _, s := range backfillSources {
 			if err := tx.WithContext(ctx).Exec(`UPDATE report_backfill SET done = 0, upto = (SELECT COALESCE(MAX(id), 0) FROM `+
-				s.name+`) WHERE source = ?`, s.name).Error; err != nil {
+				s.table()+`) WHERE source = ?`, s.name).Error; err != nil {
 				return err
 			}
 		}

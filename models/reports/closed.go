@@ -1,0 +1,307 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"starcard/models"
+	"starcard/models/memberdays"
+)
+
+// A period that ended at the start of a month — last month, last quarter,
+// a year up to this month — reads its member activity and buyers from the
+// school's closing of that day (member_closed, migration 0212) instead of
+// the period's purchases and check-ins: per campus, grade and tier the
+// members active and churned as of that day, and how many bought last (and
+// last but one) on each of the ClosedBuyDays days before it. The reports
+// job closes each month as it starts, from the history of the days before
+// it (so a visit in the first minutes of the month cannot leak into it),
+// and closes the earlier months of the last ClosedMonths one a run.
+// Members count under their campus, grade, tier and lifecycle when the
+// month was closed; the history gives the same figures as long as those
+// have not changed since (TestKeptFiguresEqualTheHistory).
+
+// ClosedMonths is how many month starts back the job closes.
+const ClosedMonths = 24
+
+// ClosedBuyDays is how far back a closing keeps the buyers' days: a period
+// starting earlier than this before its end reads the history.
+const ClosedBuyDays = 366
+
+// closedFits reports whether p's member activity and buyers can be read
+// from a closing: p ends at the start of a month before today, starts no
+// more than ClosedBuyDays before, nothing narrows it to a class or course,
+// and that day was closed.
+func closedFits(ctx context.Context, db *gorm.DB, p Period, f Filter) bool {
+	if f.ClassID != 0 || f.CourseID != 0 || !monthStart(p.To, p.Loc) || !p.To.Before(time.Now()) ||
+		p.From.Before(p.To.AddDate(0, 0, -ClosedBuyDays)) {
+		return false
+	}
+	var n int64
+	err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM member_closed WHERE closed = ? AND campus_id = 0 AND kind = 'closed'`,
+		memberdays.Day(p.To, p.Loc)).Scan(&n).Error
+	return err == nil && n > 0
+}
+
+// monthStart reports whether t is midnight of a month's first day in loc.
+func monthStart(t time.Time, loc *time.Location) bool {
+	l := t.In(loc)
+	return l.Day() == 1 && l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0
+}
+
+// sumClosed sums a closing's kind from day `from` (yyyymmdd) on.
+func sumClosed(ctx context.Context, db *gorm.DB, closed int64, kind string, from int64, cond string, args []any) (int64, error) {
+	var n int64
+	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(d.n), 0) FROM member_closed d WHERE d.closed = ? AND d.kind = ? AND d.day >= ?`+cond,
+		append([]any{closed, kind, from}, args...)...).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("reports: closing %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// activityClosed is ActivityFor from the closing of p's end.
+func activityClosed(ctx context.Context, db *gorm.DB, p Period, f Filter) (Activity, error) {
+	var a Activity
+	campuses, err := listCampuses(ctx, db, p.CampusIDs)
+	if err != nil {
+		return a, err
+	}
+	if a.New, err = joinedBetween(ctx, db, p.From, p.To, campuses, f); err != nil {
+		return a, err
+	}
+	dc, dargs := keptWhere("d", campuses, f)
+	closed := memberdays.Day(p.To, p.Loc)
+	if a.Active, err = sumClosed(ctx, db, closed, "active", 0, dc, dargs); err != nil {
+		return a, err
+	}
+	a.Churned, err = sumClosed(ctx, db, closed, "churned", 0, dc, dargs)
+	return a, err
+}
+
+// buyersClosed is buyersKept from the closing of p's end.
+func buyersClosed(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int64, err error) {
+	campuses, err := listCampuses(ctx, db, p.CampusIDs)
+	if err != nil {
+		return 0, 0, err
+	}
+	dc, dargs := keptWhere("d", campuses, p.Filter)
+	closed, from := memberdays.Day(p.To, p.Loc), memberdays.Day(p.From, p.Loc)
+	if buyers, err = sumClosed(ctx, db, closed, "buy", from, dc, dargs); err != nil {
+		return 0, 0, err
+	}
+	repeat, err = sumClosed(ctx, db, closed, "buy2", from, dc, dargs)
+	return buyers, repeat, err
+}
+
+// closedKey is one row of a closing.
+type closedKey struct {
+	campus      int64
+	kind        string
+	day         int64
+	grade, tier string
+}
+
+// CloseMonth writes the closing of `at` (a month's first midnight in loc)
+// from the purchases and check-ins of the ClosedBuyDays before it and the
+// members on file now, replacing any earlier closing of that day, in one
+// transaction.
+func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Location) error {
+	at = at.In(loc)
+	closed := memberdays.Day(at, loc)
+	since := at.AddDate(0, 0, -ClosedBuyDays)
+	all, err := everyCampus(ctx, db.R)
+	if err != nil {
+		return err
+	}
+	type state struct{ seen, last, prev int64 }
+	members := map[int64]*state{}
+	get := func(id int64) *state {
+		s := members[id]
+		if s == nil {
+			s = &state{}
+			members[id] = s
+		}
+		return s
+	}
+	q := db.R.WithContext(ctx)
+	rs, err := q.Raw(`SELECT p.member_id, p.at FROM purchases p WHERE p.campus_id IN ? AND p.at >= ? AND p.at < ?`,
+		all, since.UTC(), at.UTC()).Rows()
+	if err != nil {
+		return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
+	}
+	for rs.Next() {
+		var id int64
+		var t time.Time
+		if err := rs.Scan(&id, &t); err != nil {
+			rs.Close()
+			return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
+		}
+		s, d := get(id), memberdays.Day(t, loc)
+		s.seen = max(s.seen, d)
+		s.last, s.prev = memberdays.Buy(s.last, s.prev, d)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
+	}
+	// Check-ins by their local day (the closing reaches back far enough
+	// for "seen within ChurnDays" only).
+	rs, err = q.Raw(`SELECT c.member_id, MAX(c.local_day) FROM checkins c WHERE c.campus_id IN ? AND c.local_day >= ? AND c.local_day < ?
+		GROUP BY c.member_id`, all, at.AddDate(0, 0, -ChurnDays-1).Format(time.DateOnly), at.Format(time.DateOnly)).Rows()
+	if err != nil {
+		return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
+	}
+	for rs.Next() {
+		var id int64
+		var day string
+		if err := rs.Scan(&id, &day); err != nil {
+			rs.Close()
+			return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
+		}
+		d, _ := strconv.ParseInt(strings.ReplaceAll(day, "-", ""), 10, 64)
+		s := get(id)
+		s.seen = max(s.seen, d)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
+	}
+	// The members on file who had joined by then, as activityFromHistory
+	// and buyersFromHistory count them.
+	active, idle := memberdays.Day(at.AddDate(0, 0, -ActiveDays), loc), memberdays.Day(at.AddDate(0, 0, -ChurnDays), loc)
+	idleAt := at.AddDate(0, 0, -ChurnDays)
+	rows := map[closedKey]int64{}
+	ms, err := q.Raw(`SELECT m.id, m.campus_id, m.grade, m.tier, m.lifecycle, m.created_at FROM members m
+		WHERE m.archived_at IS NULL AND m.created_at < ?`, at.UTC()).Rows()
+	if err != nil {
+		return fmt.Errorf("reports: close %d: members: %w", closed, err)
+	}
+	for ms.Next() {
+		var id, campus int64
+		var grade, tier, life string
+		var created time.Time
+		if err := ms.Scan(&id, &campus, &grade, &tier, &life, &created); err != nil {
+			ms.Close()
+			return fmt.Errorf("reports: close %d: members: %w", closed, err)
+		}
+		s := members[id]
+		if s == nil {
+			s = &state{}
+		}
+		key := func(kind string, day int64) closedKey { return closedKey{campus, kind, day, grade, tier} }
+		if s.seen >= active {
+			rows[key("active", 0)]++
+		}
+		if life == models.LifecycleChurned ||
+			(!contains(unchurnable, life) && created.Before(idleAt) && s.seen < idle) {
+			rows[key("churned", 0)]++
+		}
+		if s.last > 0 {
+			rows[key("buy", s.last)]++
+		}
+		if s.prev > 0 {
+			rows[key("buy2", s.prev)]++
+		}
+	}
+	ms.Close()
+	if err := ms.Err(); err != nil {
+		return fmt.Errorf("reports: close %d: members: %w", closed, err)
+	}
+	rows[closedKey{kind: "closed"}] = 1
+	keys := make([]closedKey, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.campus != b.campus {
+			return a.campus < b.campus
+		}
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		if a.day != b.day {
+			return a.day < b.day
+		}
+		if a.grade != b.grade {
+			return a.grade < b.grade
+		}
+		return a.tier < b.tier
+	})
+	return db.Tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.WithContext(ctx).Exec(`DELETE FROM member_closed WHERE closed = ?`, closed).Error; err != nil {
+			return err
+		}
+		const batch = 1000
+		for i := 0; i < len(keys); i += batch {
+			part := keys[i:min(i+batch, len(keys))]
+			var sb strings.Builder
+			sb.WriteString(`INSERT INTO member_closed (closed, campus_id, kind, day, grade, tier, n) VALUES `)
+			args := make([]any, 0, 7*len(part))
+			for j, k := range part {
+				if j > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString("(?,?,?,?,?,?,?)")
+				args = append(args, closed, k.campus, k.kind, k.day, k.grade, k.tier, rows[k])
+			}
+			if err := tx.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+				return fmt.Errorf("reports: close %d: %w", closed, err)
+			}
+		}
+		return nil
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CloseMonths closes the start of this month if it is not closed yet, and
+// the latest earlier month start of the last ClosedMonths that is not
+// (one a run: each reads a year of purchases), none before the school's
+// first member. It returns how many it closed.
+func CloseMonths(ctx context.Context, db *models.DB, now time.Time, loc *time.Location) (int, error) {
+	var first *time.Time
+	if err := db.R.WithContext(ctx).Raw(`SELECT MIN(created_at) FROM members`).Scan(&first).Error; err != nil {
+		return 0, fmt.Errorf("reports: close: %w", err)
+	}
+	if first == nil {
+		return 0, nil
+	}
+	var done []int64
+	if err := db.R.WithContext(ctx).Raw(`SELECT closed FROM member_closed WHERE campus_id = 0 AND kind = 'closed'`).Scan(&done).Error; err != nil {
+		return 0, fmt.Errorf("reports: close: %w", err)
+	}
+	isDone := map[int64]bool{}
+	for _, d := range done {
+		isDone[d] = true
+	}
+	l := now.In(loc)
+	m := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
+	closed := 0
+	for i := 0; i < ClosedMonths && m.After(*first); i, m = i+1, m.AddDate(0, -1, 0) {
+		if isDone[memberdays.Day(m, loc)] {
+			continue
+		}
+		if err := CloseMonth(ctx, db, m, loc); err != nil {
+			return closed, err
+		}
+		closed++
+		if i > 0 { // this month, and one earlier one a run
+			break
+		}
+	}
+	return closed, nil
+}
