@@ -495,7 +495,8 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	today := time.Now().In(time.FixedZone("CST", 8*3600))
 	yearAgo := today.AddDate(-1, 0, 1).Format(time.DateOnly)
-	lastMonth := time.Date(today.Year(), today.Month()-1, 1, 0, 0, 0, 0, today.Location()) // a period ended: read from the history
+	lastMonth := time.Date(today.Year(), today.Month()-1, 1, 0, 0, 0, 0, today.Location()) // ended at a month start: its closing
+	lastDay := lastMonth.AddDate(0, 1, -1).Format(time.DateOnly)
 	c := strconv.FormatInt(campus, 10)
 	urls := []string{
 		"/admin",
@@ -505,7 +506,10 @@ func cmdReportsBench(ctx context.Context, args []string, out io.Writer) error {
 		"/admin/reports?grain=month&from=" + yearAgo + "&campus_id=" + c,
 		"/admin/reports?grade=key",
 		"/admin/reports?tier=gold&campus_id=" + c,
-		"/admin/reports?from=" + lastMonth.Format(time.DateOnly) + "&to=" + lastMonth.AddDate(0, 1, -1).Format(time.DateOnly),
+		"/admin/reports?from=" + lastMonth.Format(time.DateOnly) + "&to=" + lastDay,
+		"/admin/reports?grain=week&from=" + lastMonth.AddDate(0, -2, 0).Format(time.DateOnly) + "&to=" + lastDay + "&grade=key",
+		"/admin/reports?grade=key&tier=gold&campus_id=" + c + "&grain=month&from=" + yearAgo,
+		"/admin/reports?from=" + lastMonth.AddDate(0, 0, 4).Format(time.DateOnly) + "&to=" + lastMonth.AddDate(0, 0, 19).Format(time.DateOnly), // mid-month: the history
 		"/admin/reports.xlsx",
 		"/admin/reports.xlsx?grain=month&from=" + yearAgo,
 		"/api/v1/reports/liabilities",

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,7 +200,7 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 			rows[key("active", 0)]++
 		}
 		if life == models.LifecycleChurned ||
-			(!contains(unchurnable, life) && created.Before(idleAt) && s.seen < idle) {
+			(!slices.Contains(unchurnable, life) && created.Before(idleAt) && s.seen < idle) {
 			rows[key("churned", 0)]++
 		}
 		if s.last > 0 {
@@ -257,15 +258,6 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 		}
 		return nil
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CloseMonths closes the start of this month if it is not closed yet, and
