@@ -1,9 +1,11 @@
 package memberdays
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,22 +29,11 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	// Purchases and check-ins, each as (member, day) in member order, merged
 	// with the members below: one database/sql transaction holds one result
 	// set at a time, so each is read whole first (16 bytes a row).
-	allBuys, err := readDays(ctx, tx, `SELECT member_id, at FROM purchases ORDER BY member_id, at`, func(rs *sql.Rows) (int64, int64, error) {
-		var m int64
-		var at time.Time
-		err := rs.Scan(&m, &at)
-		return m, Day(at, loc), err
-	})
+	allBuys, err := ReadDays(ctx, tx, `SELECT member_id, at FROM purchases ORDER BY member_id, at`, nil, PurchaseDay(loc))
 	if err != nil {
 		return fmt.Errorf("member days: purchases: %w", err)
 	}
-	allVisits, err := readDays(ctx, tx, `SELECT member_id, local_day FROM checkins ORDER BY member_id`, func(rs *sql.Rows) (int64, int64, error) {
-		var m int64
-		var d string
-		err := rs.Scan(&m, &d)
-		n, _ := strconv.ParseInt(strings.ReplaceAll(d, "-", ""), 10, 64)
-		return m, n, err
-	})
+	allVisits, err := ReadDays(ctx, tx, `SELECT member_id, local_day FROM checkins ORDER BY member_id`, nil, VisitDay)
 	if err != nil {
 		return fmt.Errorf("member days: check-ins: %w", err)
 	}
@@ -64,19 +55,19 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 			m.seen = max(m.seen, day)
 			m.months |= MonthBit(m.cohort, day)
 		}
-		for bi < len(allBuys) && allBuys[bi].m < m.id {
+		for bi < len(allBuys) && allBuys[bi].Member < m.id {
 			bi++
 		}
-		for ; bi < len(allBuys) && allBuys[bi].m == m.id; bi++ {
-			d := allBuys[bi].day
+		for ; bi < len(allBuys) && allBuys[bi].Member == m.id; bi++ {
+			d := allBuys[bi].Day
 			m.lastBuy, m.prevBuy = Buy(m.lastBuy, m.prevBuy, d)
 			seen(d)
 		}
-		for vi < len(allVisits) && allVisits[vi].m < m.id {
+		for vi < len(allVisits) && allVisits[vi].Member < m.id {
 			vi++
 		}
-		for ; vi < len(allVisits) && allVisits[vi].m == m.id; vi++ {
-			seen(allVisits[vi].day)
+		for ; vi < len(allVisits) && allVisits[vi].Member == m.id; vi++ {
+			seen(allVisits[vi].Day)
 		}
 		if m.seen == 0 && !reset {
 			continue
@@ -129,23 +120,57 @@ func Refill(ctx context.Context, tx *sql.Tx, loc *time.Location, mysql, reset bo
 	return nil
 }
 
-// memberDay is one purchase or check-in: the member and the school day.
-type memberDay struct{ m, day int64 }
+// MemberDay is one purchase or check-in: the member and the school day.
+type MemberDay struct{ Member, Day int64 }
 
-// readDays reads a query's rows as member days through scan.
-func readDays(ctx context.Context, tx *sql.Tx, query string, scan func(*sql.Rows) (int64, int64, error)) ([]memberDay, error) {
-	rs, err := tx.QueryContext(ctx, query)
+// Querier runs a query: a *sql.DB, *sql.Tx or *sql.Conn.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ReadDays reads a query's rows as member days through scan.
+func ReadDays(ctx context.Context, q Querier, query string, args []any, scan func(*sql.Rows) (MemberDay, error)) ([]MemberDay, error) {
+	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
-	var out []memberDay
+	var out []MemberDay
 	for rs.Next() {
-		m, d, err := scan(rs)
+		d, err := scan(rs)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, memberDay{m, d})
+		out = append(out, d)
 	}
 	return out, rs.Err()
+}
+
+// PurchaseDay scans a row (member_id, at) as the member's school day in loc.
+func PurchaseDay(loc *time.Location) func(*sql.Rows) (MemberDay, error) {
+	return func(rs *sql.Rows) (MemberDay, error) {
+		var m int64
+		var at time.Time
+		err := rs.Scan(&m, &at)
+		return MemberDay{m, Day(at, loc)}, err
+	}
+}
+
+// VisitDay scans a row (member_id, local_day) of the check-ins.
+func VisitDay(rs *sql.Rows) (MemberDay, error) {
+	var m int64
+	var d string
+	err := rs.Scan(&m, &d)
+	n, _ := strconv.ParseInt(strings.ReplaceAll(d, "-", ""), 10, 64)
+	return MemberDay{m, n}, err
+}
+
+// SortDays orders member days by member, then day.
+func SortDays(ds []MemberDay) {
+	slices.SortFunc(ds, func(a, b MemberDay) int {
+		if c := cmp.Compare(a.Member, b.Member); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Day, b.Day)
+	})
 }

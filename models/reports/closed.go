@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -111,7 +110,9 @@ type closedKey struct {
 // CloseMonth writes the closing of `at` (a month's first midnight in loc)
 // from the purchases and check-ins of the ClosedBuyDays before it and the
 // members on file now, replacing any earlier closing of that day, in one
-// transaction.
+// transaction. The purchases and check-ins are read as (member, day) pairs
+// and sorted, then merged with the members read in id order (16 bytes a
+// purchase, as memberdays.Refill reads them).
 func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Location) error {
 	at = at.In(loc)
 	closed := memberdays.Day(at, loc)
@@ -120,100 +121,80 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 	if err != nil {
 		return err
 	}
-	type state struct{ seen, last, prev int64 }
-	members := map[int64]*state{}
-	get := func(id int64) *state {
-		s := members[id]
-		if s == nil {
-			s = &state{}
-			members[id] = s
+	// The campuses listed so both reads take their (campus_id, time) index.
+	in := strings.TrimSuffix(strings.Repeat("?,", len(all)), ",")
+	args := func(more ...any) []any {
+		out := make([]any, 0, len(all)+len(more))
+		for _, c := range all {
+			out = append(out, c)
 		}
-		return s
+		return append(out, more...)
 	}
+	buys, err := memberdays.ReadDays(ctx, db.SQL(), `SELECT p.member_id, p.at FROM purchases p WHERE p.campus_id IN (`+in+`)
+		AND p.at >= ? AND p.at < ?`, args(since.UTC(), at.UTC()), memberdays.PurchaseDay(loc))
+	if err != nil {
+		return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
+	}
+	// Check-ins by their local day, as far back as "seen within ChurnDays" needs.
+	visits, err := memberdays.ReadDays(ctx, db.SQL(), `SELECT c.member_id, MAX(c.local_day) FROM checkins c WHERE c.campus_id IN (`+in+`)
+		AND c.local_day >= ? AND c.local_day < ? GROUP BY c.member_id`,
+		args(at.AddDate(0, 0, -ChurnDays-1).Format(time.DateOnly), at.Format(time.DateOnly)), memberdays.VisitDay)
+	if err != nil {
+		return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
+	}
+	memberdays.SortDays(buys)
+	memberdays.SortDays(visits)
 	q := db.R.WithContext(ctx)
-	rs, err := q.Raw(`SELECT p.member_id, p.at FROM purchases p WHERE p.campus_id IN ? AND p.at >= ? AND p.at < ?`,
-		all, since.UTC(), at.UTC()).Rows()
-	if err != nil {
-		return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
-	}
-	for rs.Next() {
-		var id int64
-		var t time.Time
-		if err := rs.Scan(&id, &t); err != nil {
-			rs.Close()
-			return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
-		}
-		s, d := get(id), memberdays.Day(t, loc)
-		s.seen = max(s.seen, d)
-		s.last, s.prev = memberdays.Buy(s.last, s.prev, d)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return fmt.Errorf("reports: close %d: purchases: %w", closed, err)
-	}
-	// Check-ins by their local day (the closing reaches back far enough
-	// for "seen within ChurnDays" only).
-	rs, err = q.Raw(`SELECT c.member_id, MAX(c.local_day) FROM checkins c WHERE c.campus_id IN ? AND c.local_day >= ? AND c.local_day < ?
-		GROUP BY c.member_id`, all, at.AddDate(0, 0, -ChurnDays-1).Format(time.DateOnly), at.Format(time.DateOnly)).Rows()
-	if err != nil {
-		return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
-	}
-	for rs.Next() {
-		var id int64
-		var day string
-		if err := rs.Scan(&id, &day); err != nil {
-			rs.Close()
-			return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
-		}
-		d, _ := strconv.ParseInt(strings.ReplaceAll(day, "-", ""), 10, 64)
-		s := get(id)
-		s.seen = max(s.seen, d)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return fmt.Errorf("reports: close %d: check-ins: %w", closed, err)
-	}
 	// The members on file who had joined by then, as activityFromHistory
 	// and buyersFromHistory count them.
 	active, idle := memberdays.Day(at.AddDate(0, 0, -ActiveDays), loc), memberdays.Day(at.AddDate(0, 0, -ChurnDays), loc)
 	idleAt := at.AddDate(0, 0, -ChurnDays)
 	rows := map[closedKey]int64{}
 	ms, err := q.Raw(`SELECT m.id, m.campus_id, m.grade, m.tier, m.lifecycle, m.created_at FROM members m
-		WHERE m.archived_at IS NULL AND m.created_at < ?`, at.UTC()).Rows()
+		WHERE m.archived_at IS NULL AND m.created_at < ? ORDER BY m.id`, at.UTC()).Rows()
 	if err != nil {
 		return fmt.Errorf("reports: close %d: members: %w", closed, err)
 	}
+	defer ms.Close()
+	bi, vi := 0, 0
 	for ms.Next() {
 		var id, campus int64
 		var grade, tier, life string
 		var created time.Time
 		if err := ms.Scan(&id, &campus, &grade, &tier, &life, &created); err != nil {
-			ms.Close()
 			return fmt.Errorf("reports: close %d: members: %w", closed, err)
 		}
-		s := members[id]
-		if s == nil {
-			s = &state{}
+		var seen, last, prev int64
+		for ; bi < len(buys) && buys[bi].Member <= id; bi++ {
+			if buys[bi].Member == id {
+				d := buys[bi].Day
+				seen = max(seen, d)
+				last, prev = memberdays.Buy(last, prev, d)
+			}
+		}
+		for ; vi < len(visits) && visits[vi].Member <= id; vi++ {
+			if visits[vi].Member == id {
+				seen = max(seen, visits[vi].Day)
+			}
 		}
 		key := func(kind string, day int64) closedKey { return closedKey{campus, kind, day, grade, tier} }
-		if s.seen >= active {
+		if seen >= active {
 			rows[key("active", 0)]++
 		}
-		if life == models.LifecycleChurned ||
-			(!slices.Contains(unchurnable, life) && created.Before(idleAt) && s.seen < idle) {
+		if life == models.LifecycleChurned || (!slices.Contains(unchurnable, life) && created.Before(idleAt) && seen < idle) {
 			rows[key("churned", 0)]++
 		}
-		if s.last > 0 {
-			rows[key("buy", s.last)]++
+		if last > 0 {
+			rows[key("buy", last)]++
 		}
-		if s.prev > 0 {
-			rows[key("buy2", s.prev)]++
+		if prev > 0 {
+			rows[key("buy2", prev)]++
 		}
 	}
-	ms.Close()
 	if err := ms.Err(); err != nil {
 		return fmt.Errorf("reports: close %d: members: %w", closed, err)
 	}
+	ms.Close()
 	rows[closedKey{kind: "closed"}] = 1
 	keys := make([]closedKey, 0, len(rows))
 	for k := range rows {
@@ -265,13 +246,14 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 // (one a run: each reads a year of purchases), none before the school's
 // first member. It returns how many it closed.
 func CloseMonths(ctx context.Context, db *models.DB, now time.Time, loc *time.Location) (int, error) {
-	var first *time.Time
-	if err := db.R.WithContext(ctx).Raw(`SELECT MIN(created_at) FROM members`).Scan(&first).Error; err != nil {
+	var firsts []time.Time // the first member's arrival on file, by the created_at index
+	if err := db.R.WithContext(ctx).Raw(`SELECT created_at FROM members ORDER BY created_at LIMIT 1`).Scan(&firsts).Error; err != nil {
 		return 0, fmt.Errorf("reports: close: %w", err)
 	}
-	if first == nil {
+	if len(firsts) == 0 {
 		return 0, nil
 	}
+	first := firsts[0]
 	var done []int64
 	if err := db.R.WithContext(ctx).Raw(`SELECT closed FROM member_closed WHERE campus_id = 0 AND kind = 'closed'`).Scan(&done).Error; err != nil {
 		return 0, fmt.Errorf("reports: close: %w", err)
@@ -283,7 +265,7 @@ func CloseMonths(ctx context.Context, db *models.DB, now time.Time, loc *time.Lo
 	l := now.In(loc)
 	m := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
 	closed := 0
-	for i := 0; i < ClosedMonths && m.After(*first); i, m = i+1, m.AddDate(0, -1, 0) {
+	for i := 0; i < ClosedMonths && m.After(first); i, m = i+1, m.AddDate(0, -1, 0) {
 		if isDone[memberdays.Day(m, loc)] {
 			continue
 		}
