@@ -38,7 +38,7 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 	dbSpec := f.str("db", defaultDB, "database")
 	foldOnly := f.Bool("fold", false, "only fold the ended months into the monthly summaries, as the reports job does")
 	backfill := f.Bool("backfill", false, "only sum the rows still to be summed (as the reports job does, to the end), then fold")
-	closeN := f.Int("close", 0, "only close the last n month starts (member activity and buyers as of each), newest first")
+	closeN := f.Int("close", 0, "only close days as n runs of the reports job would (today's first midnight, then a missed day and month start a run)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -53,14 +53,16 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 		if err != nil {
 			return err
 		}
-		l := start.In(r.Location())
-		m := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, r.Location())
-		for i := 0; i < *closeN; i, m = i+1, m.AddDate(0, -1, 0) {
+		for i := 0; i < *closeN; i++ {
 			t := time.Now()
-			if err := reports.CloseMonth(ctx, db, m, r.Location()); err != nil {
+			n, err := reports.Close(ctx, db, t, r.Location())
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "reports-rebuild: closed %s in %s\n", m.Format(time.DateOnly), time.Since(t).Round(time.Millisecond))
+			fmt.Fprintf(out, "reports-rebuild: run %d closed %d days in %s\n", i+1, n, time.Since(t).Round(time.Millisecond))
+			if n == 0 {
+				break
+			}
 		}
 		return nil
 	}

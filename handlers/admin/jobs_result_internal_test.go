@@ -42,7 +42,7 @@ func TestJobResultsInTheReadersLanguage(t *testing.T) {
 		{"zh-CN", "points.expire", "12 points expired", "12 积分已到期"},
 		{"zh-TW", "courses.settle_exclusive", "1 opened, 2 cancelled, 17 refunded", "開班 1 個，取消 2 個，退回 17 人"},
 		{"en", "care.escalate", "3 escalations", "3 escalations"},
-		{"zh-CN", "reports.backfill", "10 2 3 1", "补算 10 项，合并 2 行，按月归档 3 个月，月初会员结存 1 个"},
+		{"zh-CN", "reports.backfill", "10 2 3 1", "补算 10 项，合并 2 行，按月归档 3 个月，会员结存 1 天"},
 		{"zh-CN", "points.expire", "", ""},
 		{"zh-CN", "points.expire", "skipped: nothing to do", "skipped: nothing to do"},
 		{"zh-CN", "some.future_job", "4 things", "4 things"},

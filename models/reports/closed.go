@@ -14,39 +14,42 @@ import (
 	"starcard/models/memberdays"
 )
 
-// A period that ended at the start of a month — last month, last quarter,
-// a year up to this month — reads its member activity and buyers from the
-// school's closing of that day (member_closed, migration 0212) instead of
-// the period's purchases and check-ins: per campus, grade and tier the
-// members active and churned as of that day, and how many bought last (and
-// last but one) on each of the ClosedBuyDays days before it. The reports
-// job closes each month as it starts, from the history of the days before
-// it (so a visit in the first minutes of the month cannot leak into it),
-// and closes the earlier months of the last ClosedMonths one a run.
-// Members count under their campus, grade, tier and lifecycle when the
-// month was closed; the history gives the same figures as long as those
-// have not changed since (TestKeptFiguresEqualTheHistory).
+// A period that ended before today — last month, last quarter, last week —
+// reads its member activity and buyers from the school's closing of its
+// end (member_closed, migration 0212) instead of the period's purchases and
+// check-ins: per campus, grade and tier the members active and churned as
+// of that midnight, and how many bought last (and last but one) on each day
+// of a window before it. The reports job closes each midnight as it
+// passes, from the history of the days before it (so a visit after
+// midnight cannot leak into it), keeping the buyers of the 31 days before a
+// day (ranges of up to a month) and of the 366 before a month's start
+// (ranges of up to a year); daily closings go after ClosedDays, a month's
+// after ClosedMonths. It fills the days and months it missed one of each a
+// run. Members count under their campus, grade, tier and lifecycle when the
+// day was closed; the history gives the same figures as long as those have
+// not changed since (TestKeptFiguresEqualTheHistory).
 
-// ClosedMonths is how many month starts back the job closes.
-const ClosedMonths = 24
-
-// ClosedBuyDays is how far back a closing keeps the buyers' days: a period
-// starting earlier than this before its end reads the history.
-const ClosedBuyDays = 366
+// How far back the job keeps closings, and how far back each keeps the
+// buyers' days: a period starting earlier than that before its end reads
+// the history.
+const (
+	ClosedMonths       = 24
+	ClosedMonthBuyDays = 366
+	ClosedDays         = 92
+	ClosedDayBuyDays   = 31
+)
 
 // closedFits reports whether p's member activity and buyers can be read
-// from a closing: p ends at the start of a month before today, starts no
-// more than ClosedBuyDays before, nothing narrows it to a class or course,
-// and that day was closed.
+// from a closing: nothing narrows it to a class or course, p ended by now,
+// its end was closed, and the closing keeps the buyers from p's start on.
 func closedFits(ctx context.Context, db *gorm.DB, p Period, f Filter) bool {
-	if f.ClassID != 0 || f.CourseID != 0 || !monthStart(p.To, p.Loc) || !p.To.Before(time.Now()) ||
-		p.From.Before(p.To.AddDate(0, 0, -ClosedBuyDays)) {
+	if f.ClassID != 0 || f.CourseID != 0 || p.To.After(time.Now()) {
 		return false
 	}
-	var n int64
-	err := db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM member_closed WHERE closed = ? AND campus_id = 0 AND kind = 'closed'`,
-		memberdays.Day(p.To, p.Loc)).Scan(&n).Error
-	return err == nil && n > 0
+	var window []int64 // the closing's buyer days, on its marker row
+	err := db.WithContext(ctx).Raw(`SELECT n FROM member_closed WHERE closed = ? AND campus_id = 0 AND kind = 'closed'`,
+		memberdays.Day(p.To, p.Loc)).Scan(&window).Error
+	return err == nil && len(window) == 1 && !p.From.Before(p.To.AddDate(0, 0, -int(window[0])))
 }
 
 // monthStart reports whether t is midnight of a month's first day in loc.
@@ -107,16 +110,22 @@ type closedKey struct {
 	grade, tier string
 }
 
-// CloseMonth writes the closing of `at` (a month's first midnight in loc)
-// from the purchases and check-ins of the ClosedBuyDays before it and the
-// members on file now, replacing any earlier closing of that day, in one
-// transaction. The purchases and check-ins are read as (member, day) pairs
+// CloseDay writes the closing of `at` (a midnight in loc): the buyers of
+// the ClosedMonthBuyDays before a month's first day, of the
+// ClosedDayBuyDays before any other, from the purchases and check-ins
+// before it and the members on file now, replacing any earlier closing of
+// that day, in one transaction. The purchases and check-ins are read as (member, day) pairs
 // and sorted, then merged with the members read in id order (16 bytes a
 // purchase, as memberdays.Refill reads them).
-func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Location) error {
+func CloseDay(ctx context.Context, db *models.DB, at time.Time, loc *time.Location) error {
 	at = at.In(loc)
 	closed := memberdays.Day(at, loc)
-	since := at.AddDate(0, 0, -ClosedBuyDays)
+	window := ClosedDayBuyDays
+	if at.Day() == 1 {
+		window = ClosedMonthBuyDays
+	}
+	since := at.AddDate(0, 0, -max(window, ChurnDays+1))
+	firstBuy := memberdays.Day(at.AddDate(0, 0, -window), loc)
 	all, err := everyCampus(ctx, db.R)
 	if err != nil {
 		return err
@@ -184,10 +193,10 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 		if life == models.LifecycleChurned || (!slices.Contains(unchurnable, life) && created.Before(idleAt) && seen < idle) {
 			rows[key("churned", 0)]++
 		}
-		if last > 0 {
+		if last >= firstBuy {
 			rows[key("buy", last)]++
 		}
-		if prev > 0 {
+		if prev >= firstBuy {
 			rows[key("buy2", prev)]++
 		}
 	}
@@ -195,7 +204,7 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 		return fmt.Errorf("reports: close %d: members: %w", closed, err)
 	}
 	ms.Close()
-	rows[closedKey{kind: "closed"}] = 1
+	rows[closedKey{kind: "closed"}] = int64(window)
 	keys := make([]closedKey, 0, len(rows))
 	for k := range rows {
 		keys = append(keys, k)
@@ -241,11 +250,12 @@ func CloseMonth(ctx context.Context, db *models.DB, at time.Time, loc *time.Loca
 	})
 }
 
-// CloseMonths closes the start of this month if it is not closed yet, and
-// the latest earlier month start of the last ClosedMonths that is not
-// (one a run: each reads a year of purchases), none before the school's
-// first member. It returns how many it closed.
-func CloseMonths(ctx context.Context, db *models.DB, now time.Time, loc *time.Location) (int, error) {
+// Close closes today's first midnight if it is not closed yet, and the
+// latest earlier day of the last ClosedDays and month start of the last
+// ClosedMonths that are not (one of each a run), none before the school's
+// first member; it deletes the daily closings older than ClosedDays. It
+// returns how many it closed.
+func Close(ctx context.Context, db *models.DB, now time.Time, loc *time.Location) (int, error) {
 	var firsts []time.Time // the first member's arrival on file, by the created_at index
 	if err := db.R.WithContext(ctx).Raw(`SELECT created_at FROM members ORDER BY created_at LIMIT 1`).Scan(&firsts).Error; err != nil {
 		return 0, fmt.Errorf("reports: close: %w", err)
@@ -253,7 +263,6 @@ func CloseMonths(ctx context.Context, db *models.DB, now time.Time, loc *time.Lo
 	if len(firsts) == 0 {
 		return 0, nil
 	}
-	first := firsts[0]
 	var done []int64
 	if err := db.R.WithContext(ctx).Raw(`SELECT closed FROM member_closed WHERE campus_id = 0 AND kind = 'closed'`).Scan(&done).Error; err != nil {
 		return 0, fmt.Errorf("reports: close: %w", err)
@@ -263,19 +272,46 @@ func CloseMonths(ctx context.Context, db *models.DB, now time.Time, loc *time.Lo
 		isDone[d] = true
 	}
 	l := now.In(loc)
-	m := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
+	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 	closed := 0
-	for i := 0; i < ClosedMonths && m.After(first); i, m = i+1, m.AddDate(0, -1, 0) {
-		if isDone[memberdays.Day(m, loc)] {
-			continue
+	close := func(at time.Time) error {
+		if err := CloseDay(ctx, db, at, loc); err != nil {
+			return err
 		}
-		if err := CloseMonth(ctx, db, m, loc); err != nil {
+		isDone[memberdays.Day(at, loc)] = true
+		closed++
+		return nil
+	}
+	// latest is the latest of count days, each step back from `from`, not
+	// closed yet and after the first member (zero time: none).
+	latest := func(from time.Time, step func(time.Time) time.Time, count int) time.Time {
+		for i, at := 0, from; i < count && at.After(firsts[0]); i, at = i+1, step(at) {
+			if !isDone[memberdays.Day(at, loc)] {
+				return at
+			}
+		}
+		return time.Time{}
+	}
+	if today.After(firsts[0]) && !isDone[memberdays.Day(today, loc)] {
+		if err := close(today); err != nil {
 			return closed, err
 		}
-		closed++
-		if i > 0 { // this month, and one earlier one a run
-			break
+	}
+	month := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, loc)
+	if at := latest(month, func(t time.Time) time.Time { return t.AddDate(0, -1, 0) }, ClosedMonths); !at.IsZero() {
+		if err := close(at); err != nil {
+			return closed, err
 		}
+	}
+	if at := latest(today, func(t time.Time) time.Time { return t.AddDate(0, 0, -1) }, ClosedDays); !at.IsZero() {
+		if err := close(at); err != nil {
+			return closed, err
+		}
+	}
+	// Daily closings past ClosedDays go; a month's first stays ClosedMonths.
+	if err := db.W.WithContext(ctx).Exec(`DELETE FROM member_closed WHERE (closed < ? AND closed % 100 <> 1) OR closed < ?`,
+		memberdays.Day(today.AddDate(0, 0, -ClosedDays), loc), memberdays.Day(month.AddDate(0, -ClosedMonths, 0), loc)).Error; err != nil {
+		return closed, fmt.Errorf("reports: close: %w", err)
 	}
 	return closed, nil
 }

@@ -157,22 +157,27 @@ type Cohort struct {
 	Pct   []int64 `json:"pct"`
 }
 
-// CohortsFor builds the retention triangle for the CohortMonths months up
-// to the period's end: from the months seen kept on the members
-// (cohortsKept) when they fit, else from the cohorts' members by the
-// created_at index and their check-ins and purchases of those months.
+// CohortsFor builds the retention triangle of the CohortMonths calendar
+// months up to the month the period ends in: each month's cohort is the
+// children put on file in that whole month and its cells the share seen in
+// each whole month since (the month in progress up to now), so a period
+// ending mid-month shows the months it touches. It reads the months seen
+// kept on the members (cohortsKept) when they fit, else the cohorts'
+// members by the created_at index and their check-ins and purchases.
 func CohortsFor(ctx context.Context, db *gorm.DB, p Period, f Filter) ([]Cohort, error) {
 	end := p.To.Add(-time.Nanosecond).In(p.Loc)
 	last := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, p.Loc)
 	first := last.AddDate(0, 1-CohortMonths, 0)
 	out, idx := emptyCohorts(first)
-	if cohortsKeptFit(ctx, db, p, f) {
-		if err := cohortsKept(ctx, db, p, f, first, out); err != nil {
+	months := p
+	months.From, months.To = first, last.AddDate(0, 1, 0)
+	if cohortsKeptFit(ctx, db, f) {
+		if err := cohortsKept(ctx, db, months, f, first, out); err != nil {
 			return nil, err
 		}
 		return cohortPcts(out), nil
 	}
-	return cohortsFromHistory(ctx, db, p, f, first, idx, out)
+	return cohortsFromHistory(ctx, db, months, f, first, idx, out)
 }
 
 // emptyCohorts is the triangle of the CohortMonths months from first, with

@@ -18,8 +18,7 @@ import (
 // (members.last_seen_day, last_buy_day, prev_buy_day; migration 0204),
 // counted per campus, day, grade and tier in member_days by triggers (0206),
 // a few thousand rows instead of a window's purchases and check-ins; the
-// retention triangle reads member_cohorts for any period ending today or
-// at a month's start (see cohortsKept). A period ending earlier, a class or
+// retention triangle reads member_cohorts for any period (see cohortsKept). A period ending earlier, a class or
 // course filter, or a server without the triggers (TiDB) reads the history
 // itself; the two give the same figures (TestKeptFiguresEqualTheHistory).
 
@@ -197,16 +196,11 @@ func buyersKept(ctx context.Context, db *gorm.DB, p Period) (buyers, repeat int6
 	return buyers, repeat, err
 }
 
-// cohortsKeptFit reports whether the retention triangle of p can be read
-// from member_cohorts: no class or course narrows it, its triggers are
-// there, and the period ends today or at the start of a month (the bits
-// say "seen in that month", so a period ending mid-month in the past would
-// count the rest of its last month).
-func cohortsKeptFit(ctx context.Context, db *gorm.DB, p Period, f Filter) bool {
-	to := p.To.In(p.Loc)
-	monthEnd := to.Day() == 1 && to.Hour() == 0 && to.Minute() == 0 && to.Second() == 0 && to.Nanosecond() == 0
-	return f.ClassID == 0 && f.CourseID == 0 && (monthEnd || endsToday(p, time.Now())) &&
-		models.TriggerExists(ctx, db, "members_cohorts_insert")
+// cohortsKeptFit reports whether the retention triangle can be read from
+// member_cohorts: no class or course narrows it and its triggers are there
+// (the bits say "seen in that month", as the triangle's cells do).
+func cohortsKeptFit(ctx context.Context, db *gorm.DB, f Filter) bool {
+	return f.ClassID == 0 && f.CourseID == 0 && models.TriggerExists(ctx, db, "members_cohorts_insert")
 }
 
 // cohortsKept is CohortsFor from member_cohorts: each cohort's size from

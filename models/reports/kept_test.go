@@ -29,6 +29,7 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 		today := now.In(shanghai)
 		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
 		monthStart := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, shanghai)
+		yesterdayEnd := tomorrow.AddDate(0, 0, -1) // today's first midnight
 		s := newLiveSchool(t, db, now.AddDate(0, -8, 0), "KN", "KS")
 		campus, actor := s.campus, s.actor
 		rng := rand.New(rand.NewPCG(7, 16))
@@ -156,11 +157,15 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 					}
 				}
 			}
-			// Periods that ended at the start of this month or the last, read
-			// from the school's closing of that day (written after the
-			// changes above, as the job writes it once the month starts).
-			for _, to := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0)} {
+			// Periods that ended at the start of this month or the last, or
+			// at today's first midnight or three days before, read from the
+			// school's closing of that midnight (written after the changes
+			// above, as the job writes it once the midnight has passed).
+			for _, to := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0), yesterdayEnd, yesterdayEnd.AddDate(0, 0, -3)} {
 				for _, days := range []int{7, 30, 90, 365} {
+					if to.Day() != 1 && days > reports.ClosedDayBuyDays {
+						continue // longer than a daily closing keeps: the history
+					}
 					for _, cs := range [][]int64{nil, {campus[0]}, {campus[1]}} {
 						for _, f := range []reports.Filter{{}, {Tier: models.TierGold}, {Grade: "key"}, {Grade: reports.UngradedKey}} {
 							p := reports.Period{From: to.AddDate(0, 0, -days), To: to, CampusIDs: cs, Loc: shanghai, Grain: reports.GrainDay, Filter: f}
@@ -183,10 +188,11 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 					}
 				}
 			}
-			// The retention triangle up to today and up to the start of this
-			// month and of the one before (months that have ended), for
-			// every campus scope and filter.
-			for _, to := range []time.Time{tomorrow, monthStart, monthStart.AddDate(0, -1, 0)} {
+			// The retention triangle up to today, up to the start of this
+			// month and of the one before, and up to a day in the middle of
+			// last month (whole calendar months either way), for every
+			// campus scope and filter.
+			for _, to := range []time.Time{tomorrow, monthStart, monthStart.AddDate(0, -1, 0), monthStart.AddDate(0, -1, 12)} {
 				for _, cs := range [][]int64{nil, {campus[0]}, {campus[1]}} {
 					for _, f := range []reports.Filter{{}, {Tier: models.TierGold}, {Grade: "key"}, {Grade: reports.UngradedKey}} {
 						p := reports.Period{From: to.AddDate(0, 0, -30), To: to, CampusIDs: cs, Loc: shanghai, Grain: reports.GrainDay, Filter: f}
@@ -194,17 +200,15 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 						end := to.Add(-time.Nanosecond)
 						first := time.Date(end.Year(), end.Month(), 1, 0, 0, 0, 0, shanghai).AddDate(0, 1-reports.CohortMonths, 0)
 						out, idx := reports.EmptyCohorts(first)
-						hist, err2 := reports.CohortsFromHistory(ctx, db.R, p, f, first, idx, out)
+						months := p // whole calendar months, the month in progress up to now
+						months.From, months.To = first, first.AddDate(0, reports.CohortMonths, 0)
+						hist, err2 := reports.CohortsFromHistory(ctx, db.R, months, f, first, idx, out)
 						if err != nil || err2 != nil || fmt.Sprint(kept) != fmt.Sprint(hist) {
 							t.Errorf("%s, to %s, campuses %v, %+v: cohorts kept %v (%v), history %v (%v)",
 								label, to.Format(time.DateOnly), cs, f, kept, err, hist, err2)
 						}
 						for i, c := range kept {
-							to := first.AddDate(0, i+1, 0)
-							if to.After(p.To) {
-								to = p.To
-							}
-							if want := joined(reports.Period{From: first.AddDate(0, i, 0), To: to, CampusIDs: cs}, f); c.Size != want {
+							if want := joined(reports.Period{From: first.AddDate(0, i, 0), To: first.AddDate(0, i+1, 0), CampusIDs: cs}, f); c.Size != want {
 								t.Errorf("%s: cohort %s has %d members, %d joined", label, c.Month, c.Size, want)
 							}
 						}
@@ -213,8 +217,8 @@ func TestKeptFiguresEqualTheHistory(t *testing.T) {
 			}
 			return school
 		}
-		for _, at := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0)} {
-			if err := reports.CloseMonth(ctx, db, at, shanghai); err != nil {
+		for _, at := range []time.Time{monthStart, monthStart.AddDate(0, -1, 0), yesterdayEnd, yesterdayEnd.AddDate(0, 0, -3)} {
+			if err := reports.CloseDay(ctx, db, at, shanghai); err != nil {
 				t.Fatal(err)
 			}
 		}

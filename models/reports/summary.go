@@ -81,7 +81,7 @@ func init() {
 			if err != nil {
 				return "", err
 			}
-			closed, err := CloseMonths(ctx, db, now, loc)
+			closed, err := Close(ctx, db, now, loc)
 			return fmt.Sprintf("%d %d %d %d", n, folded, months, closed), err
 		}}}
 	})
