@@ -37,7 +37,7 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 	f := newFlags("reports-rebuild")
 	dbSpec := f.str("db", defaultDB, "database")
 	foldOnly := f.Bool("fold", false, "only fold the ended months into the monthly summaries, as the reports job does")
-	backfill := f.Bool("backfill", false, "only sum the rows still to be summed (as the reports job does, to the end), then fold")
+	backfill := f.Bool("backfill", false, "only sum the rows still to be summed, compact and fold (as the reports job does, to the end)")
 	closeN := f.Int("close", 0, "only close days as n runs of the reports job would (today's first midnight, then a missed day and month start a run)")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -71,7 +71,11 @@ func cmdReportsRebuild(ctx context.Context, args []string, out io.Writer) error 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "reports-rebuild: %d summary additions in %s\n", n, time.Since(start).Round(time.Millisecond))
+		compacted, err := reports.Compact(ctx, db, start.UTC())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "reports-rebuild: %d summary additions, %d rows compacted in %s\n", n, compacted, time.Since(start).Round(time.Millisecond))
 		*foldOnly = true
 	}
 	if *foldOnly {

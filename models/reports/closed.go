@@ -1,10 +1,10 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -209,21 +209,9 @@ func CloseDay(ctx context.Context, db *models.DB, at time.Time, loc *time.Locati
 	for k := range rows {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.campus != b.campus {
-			return a.campus < b.campus
-		}
-		if a.kind != b.kind {
-			return a.kind < b.kind
-		}
-		if a.day != b.day {
-			return a.day < b.day
-		}
-		if a.grade != b.grade {
-			return a.grade < b.grade
-		}
-		return a.tier < b.tier
+	slices.SortFunc(keys, func(a, b closedKey) int {
+		return cmp.Or(cmp.Compare(a.campus, b.campus), cmp.Compare(a.kind, b.kind), cmp.Compare(a.day, b.day),
+			cmp.Compare(a.grade, b.grade), cmp.Compare(a.tier, b.tier))
 	})
 	return db.Tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.WithContext(ctx).Exec(`DELETE FROM member_closed WHERE closed = ?`, closed).Error; err != nil {

@@ -36,14 +36,23 @@ func (f Filter) where(campusIDs []int64) (string, []any) {
 		cond += " AND EXISTS (SELECT 1 FROM course_members cm WHERE cm.member_id = m.id AND cm.course_id = ?)"
 		args = append(args, f.CourseID)
 	}
+	gc, gargs := f.gradeTier("m")
+	return cond + gc, append(args, gargs...)
+}
+
+// gradeTier is the condition (starting " AND") of the grade and tier
+// filters on the grade and tier columns of table t.
+func (f Filter) gradeTier(t string) (string, []any) {
+	var cond string
+	var args []any
 	if f.Grade == UngradedKey {
-		cond += " AND m.grade = ''"
+		cond += " AND " + t + ".grade = ''"
 	} else if f.Grade != "" {
-		cond += " AND m.grade = ?"
+		cond += " AND " + t + ".grade = ?"
 		args = append(args, f.Grade)
 	}
 	if f.Tier != "" {
-		cond += " AND m.tier = ?"
+		cond += " AND " + t + ".tier = ?"
 		args = append(args, f.Tier)
 	}
 	return cond, args

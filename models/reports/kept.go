@@ -52,17 +52,8 @@ func listCampuses(ctx context.Context, db *gorm.DB, campusIDs []int64) ([]int64,
 // grade and tier filters.
 func keptWhere(t string, campuses []int64, f Filter) (string, []any) {
 	cond, args := campusFilter(t+".campus_id", campuses)
-	if f.Grade == UngradedKey {
-		cond += " AND " + t + ".grade = ''"
-	} else if f.Grade != "" {
-		cond += " AND " + t + ".grade = ?"
-		args = append(args, f.Grade)
-	}
-	if f.Tier != "" {
-		cond += " AND " + t + ".tier = ?"
-		args = append(args, f.Tier)
-	}
-	return cond, args
+	gc, gargs := f.gradeTier(t)
+	return cond + gc, append(args, gargs...)
 }
 
 // sumDays sums member_days of a kind from day `from` (yyyymmdd) on.

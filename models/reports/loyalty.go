@@ -187,16 +187,8 @@ func paidFromSummaries(ctx context.Context, db *gorm.DB, p Period) (int64, error
 func paidFromPurchases(ctx context.Context, db *gorm.DB, p Period, pc string, pargs []any) (int64, error) {
 	f := p.Filter
 	fc, fargs := Filter{ClassID: f.ClassID, CourseID: f.CourseID}.where(nil)
-	if f.Grade == UngradedKey {
-		fc += " AND p.grade = ''"
-	} else if f.Grade != "" {
-		fc += " AND p.grade = ?"
-		fargs = append(fargs, f.Grade)
-	}
-	if f.Tier != "" {
-		fc += " AND p.tier = ?"
-		fargs = append(fargs, f.Tier)
-	}
+	gc, gargs := f.gradeTier("p")
+	fc, fargs = fc+gc, append(fargs, gargs...)
 	args := append(append([]any{p.From.UTC(), p.To.UTC()}, pargs...), fargs...)
 	var sales, refunds int64
 	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(SUM(p.paid), 0) FROM purchases p JOIN members m ON m.id = p.member_id
