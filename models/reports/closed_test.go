@@ -19,10 +19,7 @@ import (
 func TestCloseFillsDaysAndMonths(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		now := time.Now().UTC()
-		l := now.In(shanghai)
-		today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, shanghai)
-		month := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, shanghai)
+		now, today, _, month := schoolClock()
 		if n, err := reports.Close(ctx, db, now, shanghai); err != nil || n != 0 {
 			t.Fatalf("a school with no members: closed %d (%v)", n, err)
 		}

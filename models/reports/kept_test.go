@@ -25,10 +25,7 @@ import (
 func TestKeptFiguresEqualTheHistory(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		now := time.Now().UTC()
-		today := now.In(shanghai)
-		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
-		monthStart := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, shanghai)
+		now, _, tomorrow, monthStart := schoolClock()
 		yesterdayEnd := tomorrow.AddDate(0, 0, -1) // today's first midnight
 		s := newLiveSchool(t, db, now.AddDate(0, -8, 0), "KN", "KS")
 		campus, actor := s.campus, s.actor

@@ -23,10 +23,8 @@ import (
 func TestPaidByGradeAndTier(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		now := time.Now().UTC()
-		today := now.In(shanghai)
-		tomorrow := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, shanghai)
-		start := time.Date(today.Year(), today.Month()-4, 1, 0, 0, 0, 0, shanghai)
+		now, _, tomorrow, month := schoolClock()
+		start := month.AddDate(0, -4, 0)
 		s := newLiveSchool(t, db, start, "PG", "PH")
 		key := s.member(t, 0, start, "重点")
 		general := s.member(t, 1, start, "一般")

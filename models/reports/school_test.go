@@ -11,6 +11,15 @@ import (
 	"starcard/models"
 )
 
+// schoolClock is the wall clock now, the first midnight of its school day
+// (Shanghai), the next one, and its month's first.
+func schoolClock() (now, today, tomorrow, month time.Time) {
+	now = time.Now().UTC()
+	l := now.In(shanghai)
+	today = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, shanghai)
+	return now, today, today.AddDate(0, 0, 1), time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, shanghai)
+}
+
 // liveSchool is a school whose history the tests write through the use
 // cases at times relative to the wall clock: the kept days and the folded
 // months describe the school as of now.
